@@ -1,0 +1,307 @@
+//! Ably capabilities: parse, validate, canonicalise, match and intersect (ably-token-auth §4, §6).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Operations a capability may grant; `*` means all of them and must stand alone.
+pub const OPERATIONS: &[&str] = &[
+    "annotation-publish",
+    "annotation-subscribe",
+    "channel-metadata",
+    "history",
+    "message-delete-any",
+    "message-delete-own",
+    "message-update-any",
+    "message-update-own",
+    "object-publish",
+    "object-subscribe",
+    "presence",
+    "privileged-headers",
+    "publish",
+    "push-admin",
+    "push-subscribe",
+    "stats",
+    "subscribe",
+];
+
+/// Resource pattern → operations, both kept sorted by code point (Rust `str` order) and
+/// de-duplicated, so [`Capability::canonical`] is the same text in every language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capability(pub BTreeMap<String, BTreeSet<String>>);
+
+impl Capability {
+    /// Everything: `{"*":["*"]}`.
+    pub fn all() -> Self {
+        Capability(BTreeMap::from([(
+            "*".to_owned(),
+            BTreeSet::from(["*".to_owned()]),
+        )]))
+    }
+
+    /// Parses JSON text such as `{"chat:*":["publish","subscribe"]}`.
+    pub fn parse(text: &str) -> Result<Capability> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("capability", format!("not valid JSON: {e}")))?;
+        Capability::from_value(&v)
+    }
+
+    /// Builds from a JSON value: an object of resource → non-empty array of operations.
+    pub fn from_value(v: &Value) -> Result<Capability> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| Error::invalid("capability", "must be a JSON object"))?;
+        let mut map = BTreeMap::new();
+        for (resource, ops) in obj {
+            if resource.is_empty() {
+                return Err(Error::invalid(
+                    "capability",
+                    "resource names must not be empty",
+                ));
+            }
+            let list = ops.as_array().ok_or_else(|| {
+                Error::invalid(
+                    "capability",
+                    format!("operations of `{resource}` must be an array"),
+                )
+            })?;
+            let mut set = BTreeSet::new();
+            for op in list {
+                let op = op
+                    .as_str()
+                    .ok_or_else(|| Error::invalid("capability", "operations must be strings"))?;
+                if op != "*" && !OPERATIONS.contains(&op) {
+                    return Err(Error::invalid(
+                        "capability",
+                        format!("unknown operation `{op}` on `{resource}`"),
+                    ));
+                }
+                set.insert(op.to_owned());
+            }
+            if set.is_empty() {
+                return Err(Error::invalid(
+                    "capability",
+                    format!("`{resource}` grants no operation"),
+                ));
+            }
+            if set.contains("*") && set.len() > 1 {
+                return Err(Error::invalid(
+                    "capability",
+                    format!("`*` must be the only operation of `{resource}`"),
+                ));
+            }
+            map.insert(resource.clone(), set);
+        }
+        Ok(Capability(map))
+    }
+
+    /// Whitespace-free JSON with sorted resources and operations: the text that is signed.
+    pub fn canonical(&self) -> String {
+        serde_json::to_string(&self.0).expect("a map of strings always serialises")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when the capability allows `operation` on `resource`.
+    pub fn allows(&self, resource: &str, operation: &str) -> bool {
+        self.0.iter().any(|(pattern, ops)| {
+            resource_matches(pattern, resource) && (ops.contains("*") || ops.contains(operation))
+        })
+    }
+
+    /// What a token asking for `self` gets from a key holding `key` (§6); empty is refused (40160).
+    pub fn intersect(&self, key: &Capability) -> Result<Capability> {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (r, r_ops) in &self.0 {
+            for (k, k_ops) in &key.0 {
+                let target = if resource_matches(k, r) {
+                    r
+                } else if resource_matches(r, k) {
+                    k
+                } else {
+                    continue;
+                };
+                let ops = intersect_ops(r_ops, k_ops);
+                if !ops.is_empty() {
+                    out.entry(target.clone()).or_default().extend(ops);
+                }
+            }
+        }
+        for ops in out.values_mut() {
+            if ops.contains("*") {
+                ops.retain(|o| o == "*");
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::CapabilityRefused(
+                "the key does not grant any of the requested capability".into(),
+            ));
+        }
+        Ok(Capability(out))
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.canonical())
+    }
+}
+
+fn intersect_ops(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
+    match (a.contains("*"), b.contains("*")) {
+        (true, _) => b.clone(),
+        (false, true) => a.clone(),
+        _ => a.intersection(b).cloned().collect(),
+    }
+}
+
+/// Does resource pattern `pattern` cover `resource`? `*` matches one `:` segment, a trailing `*`
+/// one or more; `*` alone covers ordinary channels, `[queue]*` / `[meta]*` their namespaces,
+/// `[*]*` everything.
+pub fn resource_matches(pattern: &str, resource: &str) -> bool {
+    if pattern == resource || pattern == "[*]*" {
+        return true;
+    }
+    let (p_ns, p_rest) = split_namespace(pattern);
+    let (r_ns, r_rest) = split_namespace(resource);
+    if p_ns != r_ns {
+        return false;
+    }
+    let p: Vec<&str> = p_rest.split(':').collect();
+    let r: Vec<&str> = r_rest.split(':').collect();
+    for (i, seg) in p.iter().enumerate() {
+        let last = i + 1 == p.len();
+        match r.get(i) {
+            None => return false,
+            Some(_) if *seg == "*" && last => return true,
+            Some(rs) if *seg == "*" || seg == rs => {}
+            Some(_) => return false,
+        }
+    }
+    p.len() == r.len()
+}
+
+/// `[queue]x` → (`[queue]`, `x`); an ordinary channel has no namespace.
+fn split_namespace(s: &str) -> (&str, &str) {
+    if s.starts_with('[')
+        && let Some(end) = s.find(']')
+    {
+        return s.split_at(end + 1);
+    }
+    ("", s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(s: &str) -> Capability {
+        Capability::parse(s).unwrap()
+    }
+
+    #[test]
+    fn canonical_sorts_dedups_and_strips_space() {
+        let c = cap(r#"{ "b": ["subscribe", "publish", "subscribe"], "a:*": ["*"] }"#);
+        assert_eq!(
+            c.canonical(),
+            r#"{"a:*":["*"],"b":["publish","subscribe"]}"#
+        );
+        assert_eq!(cap("{}").canonical(), "{}");
+        assert_eq!(
+            cap(r#"{"x\u0001 y":["*"]}"#).canonical(),
+            r#"{"x\u0001 y":["*"]}"#
+        );
+    }
+
+    #[test]
+    fn invalid_capabilities_are_refused() {
+        for bad in [
+            r#"{"a":["publish_"]}"#,
+            r#"{"a":["*","publish"]}"#,
+            r#"{"a":[]}"#,
+            "[]",
+            "{",
+            r#"{"":["*"]}"#,
+        ] {
+            assert_eq!(
+                Capability::parse(bad).unwrap_err().code(),
+                "INVALID_ARGUMENT",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn resource_patterns() {
+        assert!(resource_matches("foo:*:baz", "foo:bar:baz"));
+        assert!(!resource_matches("foo:*:baz", "foo:bar:bam:baz"));
+        assert!(resource_matches("foo:*", "foo:bar"));
+        assert!(resource_matches("foo:*", "foo:bar:bam:baz"));
+        assert!(!resource_matches("foo:*", "foo"));
+        assert!(!resource_matches("foo*", "foobar"));
+        assert!(resource_matches("*", "anything"));
+        assert!(!resource_matches("*", "[queue]q"));
+        assert!(resource_matches("[queue]*", "[queue]q"));
+        assert!(resource_matches("[*]*", "[meta]x"));
+    }
+
+    #[test]
+    fn intersection_examples_from_the_docs() {
+        let i = |key: &str, req: &str| cap(req).intersect(&cap(key)).map(|c| c.canonical());
+        let k = r#"{"channel2":["publish","subscribe"]}"#;
+        assert_eq!(
+            i(k, r#"{"channel2":["presence","subscribe"]}"#).unwrap(),
+            r#"{"channel2":["subscribe"]}"#
+        );
+        assert_eq!(i(k, r#"{"channel2":["*"]}"#).unwrap(), k);
+        assert_eq!(
+            i(
+                r#"{"channel6":["*"]}"#,
+                r#"{"channel6":["publish","subscribe"]}"#
+            )
+            .unwrap(),
+            r#"{"channel6":["publish","subscribe"]}"#
+        );
+        assert_eq!(
+            i(k, r#"{"channel2":["publish"],"channelx":["publish"]}"#).unwrap(),
+            r#"{"channel2":["publish"]}"#
+        );
+        assert_eq!(
+            i(
+                r#"{"*":["subscribe"]}"#,
+                r#"{"cansubscribe:*":["subscribe"]}"#
+            )
+            .unwrap(),
+            r#"{"cansubscribe:*":["subscribe"]}"#
+        );
+        let e = i(
+            r#"{"canpublish:*":["publish"]}"#,
+            r#"{"canpublish:test":["subscribe"]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code(), e.vendor_code()),
+            ("CAPABILITY_REFUSED", Some(40160))
+        );
+        let key = r#"{"your-namespace:*":["publish","subscribe","presence"],"notifications":["subscribe","history"],"alerts":["subscribe"]}"#;
+        let req = r#"{"your-namespace:user-123":["subscribe"],"notifications":["*"],"private":["publish","subscribe"]}"#;
+        assert_eq!(
+            i(key, req).unwrap(),
+            r#"{"notifications":["history","subscribe"],"your-namespace:user-123":["subscribe"]}"#
+        );
+    }
+
+    #[test]
+    fn allows_checks_patterns_and_ops() {
+        let c = cap(r#"{"chat:*":["publish"],"news":["*"]}"#);
+        assert!(c.allows("chat:room1", "publish"));
+        assert!(!c.allows("chat:room1", "subscribe"));
+        assert!(c.allows("news", "history"));
+        assert!(!c.allows("other", "publish"));
+    }
+}
