@@ -10,6 +10,7 @@
 
 pub mod ably;
 pub mod agora;
+pub mod args;
 pub mod auth_token;
 pub mod clock;
 mod crypto;

@@ -89,7 +89,9 @@ pub fn issue_token(
     opts: &IssueOptions,
 ) -> Result<TokenDetails> {
     params.validate()?;
-    let ttl = params.ttl.unwrap_or(opts.default_ttl_ms);
+    let ttl = params
+        .ttl
+        .unwrap_or(opts.default_ttl_ms.min(opts.max_ttl_ms));
     if ttl > opts.max_ttl_ms {
         return Err(Error::invalid(
             "ttl",
