@@ -1,0 +1,17 @@
+//! Node.js binding of tokensmith: converts arguments, errors and results, nothing more.
+//! One file per core module; the JS layer in `npm/tokensmith` maps errors to classes.
+
+mod ably;
+mod agora;
+mod auth_token;
+mod convert;
+mod errors;
+mod explain;
+
+use napi_derive::napi;
+
+/// The version of the native addon (the same as the npm package's).
+#[napi]
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}

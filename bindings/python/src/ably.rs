@@ -1,0 +1,198 @@
+//! `tokensmith.ably`: TokenRequests, TokenDetails (Ably JWTs), replay-protected verification.
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::json;
+use tokensmith::ably::{
+    self, IssueOptions, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest,
+};
+use tokensmith::args;
+
+use crate::convert::{context, py_to_value, to_py, value_to_py, whole, whole_opt};
+use crate::errors::IntoPy;
+
+fn key(name: &str, secret: &str) -> PyResult<Key> {
+    Key::new(name, secret).py()
+}
+
+fn capability(c: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ably::Capability>> {
+    c.map(|c| args::capability(&py_to_value(c)?).py())
+        .transpose()
+}
+
+fn params(
+    ttl: Option<i64>,
+    cap: Option<&Bound<'_, PyAny>>,
+    client_id: Option<String>,
+    timestamp: Option<i64>,
+    nonce: Option<String>,
+) -> PyResult<TokenParams> {
+    Ok(TokenParams {
+        ttl: whole_opt("ttl", ttl)?,
+        capability: capability(cap)?,
+        client_id,
+        timestamp: whole_opt("timestamp", timestamp)?,
+        nonce,
+    })
+}
+
+fn wire_request(request: &Bound<'_, PyDict>) -> PyResult<TokenRequest> {
+    serde_json::from_value(py_to_value(request.as_any())?)
+        .map_err(|e| tokensmith::Error::MalformedToken {
+            field: "token_request",
+            reason: e.to_string(),
+            vendor: None,
+        })
+        .py()
+}
+
+fn request_check(now: Option<i64>, window_ms: Option<i64>) -> PyResult<RequestCheck<'static>> {
+    let mut check = RequestCheck {
+        now_ms: whole_opt("now", now)?,
+        ..Default::default()
+    };
+    if let Some(w) = window_ms {
+        check.window_ms = whole("window_ms", w)?;
+    }
+    Ok(check)
+}
+
+fn params_dict<'py>(py: Python<'py>, p: TokenParams) -> PyResult<Bound<'py, PyAny>> {
+    let v = json!({
+        "ttl": p.ttl,
+        "capability": p.capability.map(|c| c.canonical()),
+        "clientId": p.client_id,
+        "timestamp": p.timestamp,
+        "nonce": p.nonce,
+    });
+    value_to_py(py, &v)
+}
+
+#[pyfunction]
+#[pyo3(signature = (key_name, key_secret, *, ttl=None, capability=None, client_id=None, timestamp=None, nonce=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ably_create_token_request<'py>(
+    py: Python<'py>,
+    key_name: &str,
+    key_secret: &str,
+    ttl: Option<i64>,
+    capability: Option<&Bound<'py, PyAny>>,
+    client_id: Option<String>,
+    timestamp: Option<i64>,
+    nonce: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p = params(ttl, capability, client_id, timestamp, nonce)?;
+    to_py(
+        py,
+        &ably::create_token_request(&context(), &key(key_name, key_secret)?, &p).py()?,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (request, key_name, key_secret, *, now=None, window_ms=None))]
+pub fn ably_verify_token_request<'py>(
+    py: Python<'py>,
+    request: &Bound<'py, PyDict>,
+    key_name: &str,
+    key_secret: &str,
+    now: Option<i64>,
+    window_ms: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (req, check) = (wire_request(request)?, request_check(now, window_ms)?);
+    params_dict(
+        py,
+        ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check).py()?,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (key_name, key_secret, *, ttl=None, capability=None, client_id=None, key_capability=None, default_ttl=None, max_ttl=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ably_issue_token<'py>(
+    py: Python<'py>,
+    key_name: &str,
+    key_secret: &str,
+    ttl: Option<i64>,
+    capability: Option<&Bound<'py, PyAny>>,
+    client_id: Option<String>,
+    key_capability: Option<&Bound<'py, PyAny>>,
+    default_ttl: Option<i64>,
+    max_ttl: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut opts = IssueOptions::default();
+    if let Some(c) = self::capability(key_capability)? {
+        opts.key_capability = c;
+    }
+    opts.default_ttl_ms = whole_opt("default_ttl", default_ttl)?.unwrap_or(opts.default_ttl_ms);
+    opts.max_ttl_ms = whole_opt("max_ttl", max_ttl)?.unwrap_or(opts.max_ttl_ms);
+    let p = params(ttl, capability, client_id, None, None)?;
+    to_py(
+        py,
+        &ably::issue_token(&context(), &key(key_name, key_secret)?, &p, &opts).py()?,
+    )
+}
+
+#[pyfunction]
+#[pyo3(signature = (token, key_name, key_secret, *, now=None, leeway=None, client_id=None, resource=None, operation=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ably_verify_token<'py>(
+    py: Python<'py>,
+    token: &str,
+    key_name: &str,
+    key_secret: &str,
+    now: Option<i64>,
+    leeway: Option<i64>,
+    client_id: Option<String>,
+    resource: Option<String>,
+    operation: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let check = TokenCheck {
+        now_ms: whole_opt("now", now)?,
+        leeway_secs: whole_opt("leeway", leeway)?.unwrap_or(0),
+        client_id,
+        operation: args::operation(resource, operation).py()?,
+    };
+    to_py(
+        py,
+        &ably::verify_token(&context(), token, &key(key_name, key_secret)?, &check).py()?,
+    )
+}
+
+/// Verifies TokenRequests and refuses a nonce seen before within the timestamp window.
+#[pyclass(frozen, module = "tokensmith._native")]
+pub struct TokenRequestVerifier {
+    nonces: MemoryNonceCache,
+}
+
+#[pymethods]
+impl TokenRequestVerifier {
+    #[new]
+    fn new() -> Self {
+        TokenRequestVerifier {
+            nonces: MemoryNonceCache::default(),
+        }
+    }
+
+    #[pyo3(signature = (request, key_name, key_secret, *, now=None, window_ms=None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyDict>,
+        key_name: &str,
+        key_secret: &str,
+        now: Option<i64>,
+        window_ms: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (req, mut check) = (wire_request(request)?, request_check(now, window_ms)?);
+        check.nonces = Some(&self.nonces);
+        params_dict(
+            py,
+            ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check)
+                .py()?,
+        )
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "TokenRequestVerifier()"
+    }
+}

@@ -1,0 +1,28 @@
+// ESM entry: the same objects as require('tokensmith').
+import { createRequire } from 'node:module'
+
+const cjs = createRequire(import.meta.url)('./index.js')
+
+export const {
+  agora,
+  ably,
+  authToken,
+  explain,
+  version,
+  errorCodes,
+  errors,
+  TokensmithError,
+  InvalidArgumentError,
+  MalformedTokenError,
+  BadSignatureError,
+  TokenExpiredError,
+  TokenNotYetValidError,
+  CapabilityRefusedError,
+  TimestampOutOfWindowError,
+  ReplayedNonceError,
+  ClientIdMismatchError,
+  KeyMismatchError,
+  TokenRevokedError,
+  UnsupportedTokenError,
+} = cjs
+export default cjs

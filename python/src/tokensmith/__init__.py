@@ -1,0 +1,52 @@
+"""tokensmith: issue, sign, verify and explain chat/realtime auth tokens.
+
+- :mod:`tokensmith.agora` — Agora AccessToken2 (``007``) chat user and app tokens.
+- :mod:`tokensmith.ably` — Ably TokenRequests, TokenDetails (Ably JWTs), capabilities.
+- :mod:`tokensmith.auth_token` — opaque per-user ``tks_`` tokens.
+- :func:`explain` — a redacted breakdown of any of them.
+
+Every error is a :class:`TokensmithError` whose ``.code`` is the same in Rust, Node and Python.
+"""
+
+from . import ably, agora, auth_token
+from ._native import __version__, error_codes as _error_codes, explain
+from .errors import (
+    BadSignatureError,
+    CapabilityRefusedError,
+    ClientIdMismatchError,
+    InvalidArgumentError,
+    KeyMismatchError,
+    MalformedTokenError,
+    ReplayedNonceError,
+    TimestampOutOfWindowError,
+    TokenExpiredError,
+    TokenNotYetValidError,
+    TokenRevokedError,
+    TokensmithError,
+    UnsupportedTokenError,
+)
+
+#: Every stable error code.
+ERROR_CODES: tuple[str, ...] = tuple(_error_codes())
+
+__all__ = [
+    "__version__",
+    "ERROR_CODES",
+    "agora",
+    "ably",
+    "auth_token",
+    "explain",
+    "TokensmithError",
+    "InvalidArgumentError",
+    "MalformedTokenError",
+    "BadSignatureError",
+    "TokenExpiredError",
+    "TokenNotYetValidError",
+    "CapabilityRefusedError",
+    "TimestampOutOfWindowError",
+    "ReplayedNonceError",
+    "ClientIdMismatchError",
+    "KeyMismatchError",
+    "TokenRevokedError",
+    "UnsupportedTokenError",
+]
