@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 /// Ably's default token lifetime (60 min).
 pub const DEFAULT_TTL_MS: u64 = 3_600_000;
 
-/// The issued token (TD1–TD7), with Ably's JSON field names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The issued token (TD1–TD7), with Ably's JSON field names. `Debug` shows only a fingerprint.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenDetails {
     pub token: String,
@@ -30,6 +30,20 @@ pub struct TokenDetails {
     pub capability: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+}
+
+impl std::fmt::Debug for TokenDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fingerprint = crate::auth_token::fingerprint(&self.token);
+        f.debug_struct("TokenDetails")
+            .field("token_sha256", &&fingerprint[..16])
+            .field("key_name", &self.key_name)
+            .field("issued", &self.issued)
+            .field("expires", &self.expires)
+            .field("capability", &self.capability)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
 }
 
 /// Limits applied when issuing.

@@ -212,6 +212,10 @@ fn jwt_issue_and_verify() {
     );
     assert_eq!(td.capability, r#"{"chat:*":["subscribe"]}"#);
     assert!(!td.token.contains(':'));
+    assert!(
+        !format!("{td:?}").contains(&td.token),
+        "Debug must not show the bearer token"
+    );
 
     let check = TokenCheck {
         client_id: Some("alice".into()),

@@ -22,8 +22,8 @@ pub const MAX_CHAT_EXPIRE: u32 = 86_400;
 pub const SALT_MAX: u32 = 99_999_999;
 
 /// Inputs shared by both chat token kinds. `issue_ts` and `salt` default to the
-/// context's clock and CSPRNG.
-#[derive(Debug, Clone, Copy)]
+/// context's clock and CSPRNG. `Debug` redacts the certificate.
+#[derive(Clone, Copy)]
 pub struct ChatTokenParams<'a> {
     pub app_id: &'a str,
     pub app_certificate: &'a str,
@@ -31,6 +31,18 @@ pub struct ChatTokenParams<'a> {
     pub expire: u32,
     pub issue_ts: Option<u32>,
     pub salt: Option<u32>,
+}
+
+impl std::fmt::Debug for ChatTokenParams<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatTokenParams")
+            .field("app_id", &self.app_id)
+            .field("app_certificate", &crate::Secret::new(""))
+            .field("expire", &self.expire)
+            .field("issue_ts", &self.issue_ts)
+            .field("salt", &self.salt)
+            .finish()
+    }
 }
 
 /// Builds a chat **user** token (privilege 1) for `user_id`.

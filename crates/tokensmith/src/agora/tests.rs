@@ -159,3 +159,9 @@ fn service_count_larger_than_present_is_truncated() {
     );
     assert_eq!(parse(&t).unwrap_err().field(), Some("services"));
 }
+
+#[test]
+fn debug_redacts_the_certificate() {
+    let text = format!("{:?}", params(600));
+    assert!(text.contains(APP_ID) && !text.contains(CERT), "{text}");
+}
