@@ -49,9 +49,43 @@ function details(err) {
   }
 }
 
-/** Maps an error thrown by the native addon to its TokensmithError subclass. */
+// napi-rs refuses an argument of the wrong JS type with one of these statuses, and its message
+// quotes the value (`Object {"type":"Buffer","data":[53,67,…]}`): a certificate passed as a
+// Buffer, or a key secret as a String object, would end up in logs.
+const NAPI_TYPE_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+  'ArrayBufferExpected',
+])
+const QUOTED_VALUE = /^Failed to convert JavaScript value `(\w+)[^]*` into rust type `([^`]*)`((?: on [\w.]+)?)$/
+
+/** A wrong-type error of napi-rs as a TypeError of this realm, without the offending value. */
+function typeError(err) {
+  const q = QUOTED_VALUE.exec(err.message)
+  let message = err.message
+  if (q) message = `Failed to convert a JavaScript ${q[1]} into rust type \`${q[2]}\`${q[3]}`
+  // A quoting format this does not know: say less rather than leak.
+  else if (message.includes('JavaScript value `')) message = 'an argument has the wrong type'
+  const e = new TypeError(message)
+  e.code = err.code
+  return e
+}
+
+/**
+ * Maps an error thrown by the native addon to its TokensmithError subclass, and napi-rs's
+ * wrong-type errors to a TypeError that does not quote the argument.
+ */
 function fromNative(err) {
   if (!isErrorLike(err)) return err
+  if (NAPI_TYPE_STATUSES.has(err.code)) return typeError(err)
   const m = PREFIX.exec(err.message)
   const Cls = m && BY_CODE[m[1]]
   if (!Cls) return err

@@ -53,13 +53,23 @@ export type ErrorCode =
   | 'TOKEN_REVOKED'
   | 'UNSUPPORTED_TOKEN'
 
-/** Base class of every error tokensmith throws. `code` is stable across Rust, JS and Python. */
+/**
+ * Base class of every error tokensmith throws. `code` is stable across Rust, JS and Python.
+ * (An argument of the wrong JS type, e.g. `expire: "600"`, is a `TypeError` instead.)
+ */
 export declare class TokensmithError extends Error {
+  /** tokensmith creates these itself; constructing one is for tests that fake a failure. */
+  constructor(message: string, code: ErrorCode, options?: TokensmithErrorOptions)
   readonly code: ErrorCode
   /** Ably's error code (e.g. 40142) where the error has one. */
   readonly vendorCode: number | null
   /** The argument or token part the error is about. */
   readonly field: string | null
+}
+export interface TokensmithErrorOptions {
+  cause?: unknown
+  vendorCode?: number | null
+  field?: string | null
 }
 export declare class InvalidArgumentError extends TokensmithError {}
 export declare class MalformedTokenError extends TokensmithError {}

@@ -1,16 +1,21 @@
 'use strict'
 // The public API: the native functions, with native errors mapped to TokensmithError classes.
 const native = require('./native')
-const errors = require('./errors')
+const { BY_CODE: _byCode, fromNative, ...errors } = require('./errors')
 
-const { fromNative } = errors
+/** Maps a native error and points its stack at the caller, not at this file. */
+function rethrow(e, frame) {
+  const err = fromNative(e)
+  if (err !== e && typeof Error.captureStackTrace === 'function') Error.captureStackTrace(err, frame)
+  throw err
+}
 
 function wrap(fn) {
   return function wrapped(...args) {
     try {
       return fn(...args)
     } catch (e) {
-      throw fromNative(e)
+      rethrow(e, wrapped)
     }
   }
 }
@@ -25,7 +30,7 @@ class TokenRequestVerifier {
     try {
       return this.#native.verify(request, key, options)
     } catch (e) {
-      throw fromNative(e)
+      rethrow(e, this.verify)
     }
   }
 }
@@ -42,5 +47,3 @@ module.exports = {
   errors,
   ...errors,
 }
-delete module.exports.BY_CODE
-delete module.exports.fromNative

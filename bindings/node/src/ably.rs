@@ -8,7 +8,7 @@ use tokensmith::ably::{
 };
 use tokensmith::args;
 
-use crate::convert::{context, to_value, whole, whole_opt};
+use crate::convert::{context, to_value, whole, whole_numbers, whole_opt};
 use crate::errors::IntoJs;
 
 #[napi(object)]
@@ -100,7 +100,7 @@ fn request_check(o: Option<VerifyRequestOptions>) -> Result<RequestCheck<'static
 }
 
 fn wire_request(request: Value) -> Result<TokenRequest> {
-    serde_json::from_value(request)
+    serde_json::from_value(whole_numbers(request))
         .map_err(|e| tokensmith::Error::MalformedToken {
             field: "token_request",
             reason: e.to_string(),

@@ -1,14 +1,15 @@
 //! `tokensmith.ably`: TokenRequests, TokenDetails (Ably JWTs), replay-protected verification.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyMapping};
 use serde_json::json;
 use tokensmith::ably::{
     self, IssueOptions, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest,
 };
 use tokensmith::args;
 
-use crate::convert::{context, py_to_value, to_py, value_to_py, whole, whole_opt};
+use crate::convert::{Int, context, py_to_value, to_py, value_to_py, whole, whole_opt};
 use crate::errors::IntoPy;
 
 fn key(name: &str, secret: &str) -> PyResult<Key> {
@@ -21,10 +22,10 @@ fn capability(c: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ably::Capability>
 }
 
 fn params(
-    ttl: Option<i64>,
+    ttl: Option<Int>,
     cap: Option<&Bound<'_, PyAny>>,
     client_id: Option<String>,
-    timestamp: Option<i64>,
+    timestamp: Option<Int>,
     nonce: Option<String>,
 ) -> PyResult<TokenParams> {
     Ok(TokenParams {
@@ -36,8 +37,15 @@ fn params(
     })
 }
 
-fn wire_request(request: &Bound<'_, PyDict>) -> PyResult<TokenRequest> {
-    serde_json::from_value(py_to_value(request.as_any())?)
+/// The TokenRequest as received: a dict (any `Mapping`) with Ably's field names.
+fn wire_request(request: &Bound<'_, PyAny>) -> PyResult<TokenRequest> {
+    if !request.is_instance_of::<PyDict>() && request.cast::<PyMapping>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "request must be a dict of TokenRequest fields, not {}",
+            request.get_type().name()?
+        )));
+    }
+    serde_json::from_value(py_to_value(request)?)
         .map_err(|e| tokensmith::Error::MalformedToken {
             field: "token_request",
             reason: e.to_string(),
@@ -46,7 +54,7 @@ fn wire_request(request: &Bound<'_, PyDict>) -> PyResult<TokenRequest> {
         .py()
 }
 
-fn request_check(now: Option<i64>, window_ms: Option<i64>) -> PyResult<RequestCheck<'static>> {
+fn request_check(now: Option<Int>, window_ms: Option<Int>) -> PyResult<RequestCheck<'static>> {
     let mut check = RequestCheck {
         now_ms: whole_opt("now", now)?,
         ..Default::default()
@@ -75,10 +83,10 @@ pub fn ably_create_token_request<'py>(
     py: Python<'py>,
     key_name: &str,
     key_secret: &str,
-    ttl: Option<i64>,
+    ttl: Option<Int>,
     capability: Option<&Bound<'py, PyAny>>,
     client_id: Option<String>,
-    timestamp: Option<i64>,
+    timestamp: Option<Int>,
     nonce: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let p = params(ttl, capability, client_id, timestamp, nonce)?;
@@ -92,11 +100,11 @@ pub fn ably_create_token_request<'py>(
 #[pyo3(signature = (request, key_name, key_secret, *, now=None, window_ms=None))]
 pub fn ably_verify_token_request<'py>(
     py: Python<'py>,
-    request: &Bound<'py, PyDict>,
+    request: &Bound<'py, PyAny>,
     key_name: &str,
     key_secret: &str,
-    now: Option<i64>,
-    window_ms: Option<i64>,
+    now: Option<Int>,
+    window_ms: Option<Int>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (req, check) = (wire_request(request)?, request_check(now, window_ms)?);
     params_dict(
@@ -112,12 +120,12 @@ pub fn ably_issue_token<'py>(
     py: Python<'py>,
     key_name: &str,
     key_secret: &str,
-    ttl: Option<i64>,
+    ttl: Option<Int>,
     capability: Option<&Bound<'py, PyAny>>,
     client_id: Option<String>,
     key_capability: Option<&Bound<'py, PyAny>>,
-    default_ttl: Option<i64>,
-    max_ttl: Option<i64>,
+    default_ttl: Option<Int>,
+    max_ttl: Option<Int>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = IssueOptions::default();
     if let Some(c) = self::capability(key_capability)? {
@@ -140,8 +148,8 @@ pub fn ably_verify_token<'py>(
     token: &str,
     key_name: &str,
     key_secret: &str,
-    now: Option<i64>,
-    leeway: Option<i64>,
+    now: Option<Int>,
+    leeway: Option<Int>,
     client_id: Option<String>,
     resource: Option<String>,
     operation: Option<String>,
@@ -177,11 +185,11 @@ impl TokenRequestVerifier {
     fn verify<'py>(
         &self,
         py: Python<'py>,
-        request: &Bound<'py, PyDict>,
+        request: &Bound<'py, PyAny>,
         key_name: &str,
         key_secret: &str,
-        now: Option<i64>,
-        window_ms: Option<i64>,
+        now: Option<Int>,
+        window_ms: Option<Int>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (req, mut check) = (wire_request(request)?, request_check(now, window_ms)?);
         check.nonces = Some(&self.nonces);

@@ -3,15 +3,15 @@
 use pyo3::prelude::*;
 use tokensmith::agora::{self, ChatTokenParams};
 
-use crate::convert::{context, to_py, whole, whole_opt};
+use crate::convert::{Int, context, to_py, whole, whole_opt};
 use crate::errors::IntoPy;
 
 fn params<'a>(
     app_id: &'a str,
     cert: &'a str,
-    expire: i64,
-    issue_ts: Option<i64>,
-    salt: Option<i64>,
+    expire: Int,
+    issue_ts: Option<Int>,
+    salt: Option<Int>,
 ) -> PyResult<ChatTokenParams<'a>> {
     Ok(ChatTokenParams {
         app_id,
@@ -28,9 +28,9 @@ pub fn agora_build_chat_user_token(
     app_id: &str,
     app_certificate: &str,
     user_id: &str,
-    expire: i64,
-    issue_ts: Option<i64>,
-    salt: Option<i64>,
+    expire: Int,
+    issue_ts: Option<Int>,
+    salt: Option<Int>,
 ) -> PyResult<String> {
     let p = params(app_id, app_certificate, expire, issue_ts, salt)?;
     agora::build_chat_user_token(&context(), &p, user_id).py()
@@ -41,9 +41,9 @@ pub fn agora_build_chat_user_token(
 pub fn agora_build_chat_app_token(
     app_id: &str,
     app_certificate: &str,
-    expire: i64,
-    issue_ts: Option<i64>,
-    salt: Option<i64>,
+    expire: Int,
+    issue_ts: Option<Int>,
+    salt: Option<Int>,
 ) -> PyResult<String> {
     let p = params(app_id, app_certificate, expire, issue_ts, salt)?;
     agora::build_chat_app_token(&context(), &p).py()
@@ -60,7 +60,7 @@ pub fn agora_verify<'py>(
     py: Python<'py>,
     token: &str,
     app_certificate: &str,
-    now: Option<i64>,
+    now: Option<Int>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let now = whole_opt("now", now)?;
     to_py(

@@ -1,19 +1,45 @@
 //! Python values ↔ JSON values, and checked integers. Core results cross as dicts with the
 //! core's (vendor) JSON field names, the same objects the Node package returns.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 use crate::errors::IntoPy;
 
-pub fn whole<T: TryFrom<i64>>(field: &'static str, v: i64) -> PyResult<T> {
-    tokensmith::args::whole_i64(field, v).py()
+/// An integer argument, range-checked by [`whole`]. An int beyond 64 bits is kept (as its decimal
+/// text) so it becomes the same `INVALID_ARGUMENT` as any other out-of-range value, as in Node,
+/// instead of pyo3's `OverflowError`; a value that is not an int stays pyo3's `TypeError`.
+pub struct Int(Result<i64, String>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Int {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<i64>() {
+            Ok(v) => Ok(Int(Ok(v))),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+                Ok(Int(Err(obj.str()?.to_str()?.to_owned())))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
-pub fn whole_opt<T: TryFrom<i64>>(field: &'static str, v: Option<i64>) -> PyResult<Option<T>> {
+pub fn whole<T: TryFrom<i64>>(field: &'static str, v: Int) -> PyResult<T> {
+    match v.0 {
+        Ok(v) => tokensmith::args::whole_i64(field, v).py(),
+        Err(text) => Err(tokensmith::Error::InvalidArgument {
+            field,
+            reason: format!("{text} is out of range"),
+        })
+        .py(),
+    }
+}
+
+pub fn whole_opt<T: TryFrom<i64>>(field: &'static str, v: Option<Int>) -> PyResult<Option<T>> {
     v.map(|v| whole(field, v)).transpose()
 }
 
@@ -53,16 +79,26 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny
     })
 }
 
-/// dict / list / str / int / float / bool / None → JSON value; anything else is a `TypeError`.
+/// dict (any `Mapping`) / list / tuple / str / int / float / bool / None → JSON value; anything
+/// else is a `TypeError`.
 pub fn py_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_none() {
         Ok(Value::Null)
     } else if let Ok(b) = obj.cast::<PyBool>() {
         Ok(Value::Bool(b.is_true()))
     } else if obj.is_instance_of::<PyInt>() {
-        match obj.extract::<i64>() {
-            Ok(i) => Ok(Value::from(i)),
-            Err(_) => Ok(Value::from(obj.extract::<u64>()?)),
+        if let Ok(i) = obj.extract::<i64>() {
+            Ok(Value::from(i))
+        } else if let Ok(u) = obj.extract::<u64>() {
+            Ok(Value::from(u))
+        } else {
+            // Beyond 64 bits (untrusted JSON can hold any int): a float, or null past f64, which
+            // no field accepts, so the caller gets its typed error rather than an OverflowError.
+            Ok(obj
+                .extract::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or(Value::Null, Value::Number))
         }
     } else if let Ok(f) = obj.cast::<PyFloat>() {
         Ok(Number::from_f64(f.value())
@@ -84,6 +120,10 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
             .map(|item| py_to_value(&item?))
             .collect::<PyResult<Vec<_>>>()
             .map(Value::Array)
+    } else if let Ok(m) = obj.cast::<PyMapping>() {
+        let dict = PyDict::new(obj.py());
+        dict.update(m)?;
+        py_to_value(dict.as_any())
     } else {
         Err(PyTypeError::new_err(format!(
             "cannot convert {} to JSON",

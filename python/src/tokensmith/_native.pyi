@@ -1,5 +1,28 @@
 # Hand-written stub of the compiled module; tests/python/test_typing.py keeps it honest.
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, TypeAlias, final
+
+__all__ = [
+    "TokenRequestVerifier",
+    "ably_create_token_request",
+    "ably_issue_token",
+    "ably_verify_token",
+    "ably_verify_token_request",
+    "agora_build_chat_app_token",
+    "agora_build_chat_user_token",
+    "agora_parse",
+    "agora_verify",
+    "auth_token_check",
+    "auth_token_fingerprint",
+    "auth_token_generate",
+    "auth_token_redact",
+    "error_codes",
+    "explain",
+    "__version__",
+]
+
+# JSON text, or resource → operations (any mapping; operations as a list or tuple).
+_Capability: TypeAlias = str | Mapping[str, list[str] | tuple[str, ...]]
 
 __version__: str
 
@@ -16,7 +39,7 @@ def ably_create_token_request(
     key_secret: str,
     *,
     ttl: int | None = None,
-    capability: str | Mapping[str, list[str]] | None = None,
+    capability: _Capability | None = None,
     client_id: str | None = None,
     timestamp: int | None = None,
     nonce: str | None = None,
@@ -29,9 +52,9 @@ def ably_issue_token(
     key_secret: str,
     *,
     ttl: int | None = None,
-    capability: str | Mapping[str, list[str]] | None = None,
+    capability: _Capability | None = None,
     client_id: str | None = None,
-    key_capability: str | Mapping[str, list[str]] | None = None,
+    key_capability: _Capability | None = None,
     default_ttl: int | None = None,
     max_ttl: int | None = None,
 ) -> dict[str, Any]: ...
@@ -46,7 +69,7 @@ def ably_verify_token(
     resource: str | None = None,
     operation: str | None = None,
 ) -> dict[str, Any]: ...
-
+@final
 class TokenRequestVerifier:
     def __init__(self) -> None: ...
     def verify(

@@ -38,7 +38,8 @@ class TokensmithError(Exception):
         #: The argument or token part the error is about.
         self.field = field
 
-    def __reduce__(self):  # keeps code, vendor_code and field across pickling (multiprocessing)
+    def __reduce__(self) -> tuple[type[TokensmithError], tuple[str, str, int | None, str | None]]:
+        # keeps code, vendor_code and field across pickling (multiprocessing)
         return (type(self), (self.message, self.code, self.vendor_code, self.field))
 
     def __str__(self) -> str:
@@ -94,7 +95,7 @@ class UnsupportedTokenError(TokensmithError):
 
 
 BY_CODE: dict[str, type[TokensmithError]] = {
-    cls.code: cls for cls in TokensmithError.__subclasses__()  # type: ignore[misc]
+    cls.code: cls for cls in TokensmithError.__subclasses__()
 }
 
 

@@ -22,9 +22,9 @@ pub const DEFAULT_TTL_MS: u64 = 3_600_000;
 pub struct TokenDetails {
     pub token: String,
     pub key_name: String,
-    /// Milliseconds since the epoch (whole seconds, so the JWT claims agree exactly).
+    /// Milliseconds since the epoch, at a whole second (the JWT's `iat`).
     pub issued: u64,
-    /// Exactly `issued + ttl`.
+    /// Exactly `issued + ttl`; the JWT's `exp` is this rounded down to the second.
     pub expires: u64,
     /// Canonical text of the granted (intersected) capability.
     pub capability: String,
@@ -125,10 +125,12 @@ pub fn issue_token(
         Some(c) => c.intersect(&opts.key_capability)?,
         None => opts.key_capability.clone(),
     };
-    let issued_s = ctx.now_ms() / 1000;
+    // Issued at a whole second so `iat` is exact; `exp` rounds down, never past `expires`.
+    let issued = ctx.now_ms() / 1000 * 1000;
+    let expires = issued + ttl;
     let claims = Claims {
-        iat: issued_s,
-        exp: issued_s + ttl / 1000,
+        iat: issued / 1000,
+        exp: expires / 1000,
         capability: granted.canonical(),
         client_id: params.client_id.clone(),
     };
@@ -136,8 +138,8 @@ pub fn issue_token(
     Ok(TokenDetails {
         token,
         key_name: key.name.clone(),
-        issued: claims.iat * 1000,
-        expires: claims.exp * 1000,
+        issued,
+        expires,
         capability: claims.capability,
         client_id: claims.client_id,
     })

@@ -249,23 +249,21 @@ pub fn verify_token_request(
 
 /// Accepts `3600000` or `"3600000"` (Ably's own curl examples send strings).
 fn int_or_text<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum IntOrText {
-        Int(u64),
-        Text(String),
-    }
-    match IntOrText::deserialize(d)? {
-        IntOrText::Int(v) => Ok(v),
-        IntOrText::Text(s)
+    let expected = "a non-negative integer or its decimal text";
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| serde::de::Error::custom(format!("{n} is not {expected}"))),
+        serde_json::Value::String(s)
             if !s.is_empty()
                 && s.bytes().all(|b| b.is_ascii_digit())
                 && (s == "0" || !s.starts_with('0')) =>
         {
-            s.parse().map_err(serde::de::Error::custom)
+            s.parse()
+                .map_err(|_| serde::de::Error::custom(format!("`{s}` is out of range")))
         }
-        IntOrText::Text(s) => Err(serde::de::Error::custom(format!(
-            "`{s}` is not a non-negative integer"
+        other => Err(serde::de::Error::custom(format!(
+            "{other} is not {expected}"
         ))),
     }
 }

@@ -1,0 +1,39 @@
+// Shared helpers of the jest suite: the vector files and a strict "this must throw".
+const fs = require('node:fs')
+const path = require('node:path')
+
+const VECTORS = path.join(__dirname, '..', 'vectors')
+const REPO_ROOT = path.join(__dirname, '..', '..')
+
+/** Parses tests/vectors/<name> (shared with the Rust and Python suites). */
+function loadVectors(name) {
+  return JSON.parse(fs.readFileSync(path.join(VECTORS, name), 'utf8'))
+}
+
+/** Runs fn and returns what it threw; fails the test if it returned instead. */
+function thrown(fn) {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected the call to throw, but it returned')
+}
+
+/** The error class name for each stable code: the contract the package must implement. */
+const CLASS_BY_CODE = {
+  INVALID_ARGUMENT: 'InvalidArgumentError',
+  MALFORMED_TOKEN: 'MalformedTokenError',
+  BAD_SIGNATURE: 'BadSignatureError',
+  TOKEN_EXPIRED: 'TokenExpiredError',
+  TOKEN_NOT_YET_VALID: 'TokenNotYetValidError',
+  CAPABILITY_REFUSED: 'CapabilityRefusedError',
+  TIMESTAMP_OUT_OF_WINDOW: 'TimestampOutOfWindowError',
+  REPLAYED_NONCE: 'ReplayedNonceError',
+  CLIENT_ID_MISMATCH: 'ClientIdMismatchError',
+  KEY_MISMATCH: 'KeyMismatchError',
+  TOKEN_REVOKED: 'TokenRevokedError',
+  UNSUPPORTED_TOKEN: 'UnsupportedTokenError',
+}
+
+module.exports = { loadVectors, thrown, CLASS_BY_CODE, REPO_ROOT }
