@@ -125,17 +125,7 @@ pub fn verify_token_request(
     options: Option<VerifyRequestOptions>,
 ) -> Result<Value> {
     let (req, check) = (wire_request(request)?, request_check(options)?);
-    params_value(ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
-}
-
-fn params_value(p: TokenParams) -> Result<Value> {
-    Ok(serde_json::json!({
-        "ttl": p.ttl,
-        "capability": p.capability.map(|c| c.canonical()),
-        "clientId": p.client_id,
-        "timestamp": p.timestamp,
-        "nonce": p.nonce,
-    }))
+    to_value(&ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
 }
 
 #[napi(namespace = "ably", ts_return_type = "TokenDetails")]
@@ -200,6 +190,6 @@ impl TokenRequestVerifier {
     ) -> Result<Value> {
         let (req, mut check) = (wire_request(request)?, request_check(options)?);
         check.nonces = Some(&self.nonces);
-        params_value(ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
+        to_value(&ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
     }
 }

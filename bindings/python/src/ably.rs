@@ -3,13 +3,12 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
-use serde_json::json;
 use tokensmith::ably::{
     self, IssueOptions, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest,
 };
 use tokensmith::args;
 
-use crate::convert::{Int, context, py_to_value, to_py, value_to_py, whole, whole_opt};
+use crate::convert::{Int, context, py_to_value, to_py, whole, whole_opt};
 use crate::errors::IntoPy;
 
 fn key(name: &str, secret: &str) -> PyResult<Key> {
@@ -65,15 +64,23 @@ fn request_check(now: Option<Int>, window_ms: Option<Int>) -> PyResult<RequestCh
     Ok(check)
 }
 
-fn params_dict<'py>(py: Python<'py>, p: TokenParams) -> PyResult<Bound<'py, PyAny>> {
-    let v = json!({
-        "ttl": p.ttl,
-        "capability": p.capability.map(|c| c.canonical()),
-        "clientId": p.client_id,
-        "timestamp": p.timestamp,
-        "nonce": p.nonce,
-    });
-    value_to_py(py, &v)
+/// Shared by the function and `TokenRequestVerifier.verify` (which adds its nonce cache).
+#[allow(clippy::too_many_arguments)]
+fn verify_request<'py>(
+    py: Python<'py>,
+    request: &Bound<'py, PyAny>,
+    key_name: &str,
+    key_secret: &str,
+    now: Option<Int>,
+    window_ms: Option<Int>,
+    nonces: Option<&MemoryNonceCache>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (req, mut check) = (wire_request(request)?, request_check(now, window_ms)?);
+    check.nonces = nonces.map(|n| n as &dyn ably::NonceCache);
+    to_py(
+        py,
+        &ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check).py()?,
+    )
 }
 
 #[pyfunction]
@@ -106,11 +113,7 @@ pub fn ably_verify_token_request<'py>(
     now: Option<Int>,
     window_ms: Option<Int>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (req, check) = (wire_request(request)?, request_check(now, window_ms)?);
-    params_dict(
-        py,
-        ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check).py()?,
-    )
+    verify_request(py, request, key_name, key_secret, now, window_ms, None)
 }
 
 #[pyfunction]
@@ -191,12 +194,14 @@ impl TokenRequestVerifier {
         now: Option<Int>,
         window_ms: Option<Int>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (req, mut check) = (wire_request(request)?, request_check(now, window_ms)?);
-        check.nonces = Some(&self.nonces);
-        params_dict(
+        verify_request(
             py,
-            ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check)
-                .py()?,
+            request,
+            key_name,
+            key_secret,
+            now,
+            window_ms,
+            Some(&self.nonces),
         )
     }
 

@@ -17,11 +17,14 @@ pub const MIN_NONCE_LEN: usize = 16;
 /// Default accepted distance between a TokenRequest's timestamp and the server's clock.
 pub const DEFAULT_WINDOW_MS: u64 = 120_000;
 
-/// What a caller asks for (TK2). Absent fields are omitted from the request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a caller asks for (TK2). Absent fields are omitted from the request; serialised with
+/// Ably's names (absent fields as `null`), the capability as its canonical text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenParams {
     /// Milliseconds; must be > 0 and at most 24 h.
     pub ttl: Option<u64>,
+    #[serde(serialize_with = "canonical_text")]
     pub capability: Option<Capability>,
     /// `*` is a wildcard; `""` is refused.
     pub client_id: Option<String>,
@@ -229,13 +232,7 @@ pub fn verify_token_request(
             by_ms: off - check.window_ms,
         });
     }
-    let params = req.params()?;
-    if req.nonce.chars().count() < MIN_NONCE_LEN {
-        return Err(Error::invalid(
-            "nonce",
-            format!("must be at least {MIN_NONCE_LEN} characters"),
-        ));
-    }
+    let params = req.params()?; // validates ttl, capability, client id and nonce length
     if let Some(cache) = check.nonces {
         cache.check_and_remember(
             &req.key_name,
@@ -245,6 +242,13 @@ pub fn verify_token_request(
         )?;
     }
     Ok(params)
+}
+
+fn canonical_text<S: serde::Serializer>(
+    c: &Option<Capability>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    c.as_ref().map(Capability::canonical).serialize(s)
 }
 
 /// Accepts `3600000` or `"3600000"` (Ably's own curl examples send strings).
