@@ -478,6 +478,15 @@ fn breakdown(s: &Settings) {
         URL_SAFE_NO_PAD.encode(ctx.random_bytes::<16>()).len()
     });
     b.add("mac: clock (now_ms)", || ctx.now_ms() as usize);
+    b.add(
+        "mac: Capability::parse (the bindings do it per call)",
+        || {
+            Capability::parse(black_box(CAPABILITY))
+                .expect("capability")
+                .0
+                .len()
+        },
+    );
     b.add("mac: Capability::canonical (serde_json)", || {
         black_box(&capability).canonical().len()
     });
