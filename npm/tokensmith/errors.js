@@ -27,6 +27,10 @@ const CLASSES = {
   KEY_MISMATCH: 'KeyMismatchError',
   TOKEN_REVOKED: 'TokenRevokedError',
   UNSUPPORTED_TOKEN: 'UnsupportedTokenError',
+  UID_ALREADY_EXISTS: 'UidAlreadyExistsError',
+  USER_NOT_FOUND: 'UserNotFoundError',
+  AUTH_TOKEN_NOT_FOUND: 'AuthTokenNotFoundError',
+  STORE_UNAVAILABLE: 'StoreUnavailableError',
 }
 
 const BY_CODE = {}

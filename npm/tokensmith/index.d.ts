@@ -52,6 +52,10 @@ export type ErrorCode =
   | 'KEY_MISMATCH'
   | 'TOKEN_REVOKED'
   | 'UNSUPPORTED_TOKEN'
+  | 'UID_ALREADY_EXISTS'
+  | 'USER_NOT_FOUND'
+  | 'AUTH_TOKEN_NOT_FOUND'
+  | 'STORE_UNAVAILABLE'
 
 /**
  * Base class of every error tokensmith throws. `code` is stable across Rust, JS and Python.
@@ -83,6 +87,10 @@ export declare class ClientIdMismatchError extends TokensmithError {}
 export declare class KeyMismatchError extends TokensmithError {}
 export declare class TokenRevokedError extends TokensmithError {}
 export declare class UnsupportedTokenError extends TokensmithError {}
+export declare class UidAlreadyExistsError extends TokensmithError {}
+export declare class UserNotFoundError extends TokensmithError {}
+export declare class AuthTokenNotFoundError extends TokensmithError {}
+export declare class StoreUnavailableError extends TokensmithError {}
 
 export declare const errors: {
   TokensmithError: typeof TokensmithError
@@ -98,4 +106,8 @@ export declare const errors: {
   KeyMismatchError: typeof KeyMismatchError
   TokenRevokedError: typeof TokenRevokedError
   UnsupportedTokenError: typeof UnsupportedTokenError
+  UidAlreadyExistsError: typeof UidAlreadyExistsError
+  UserNotFoundError: typeof UserNotFoundError
+  AuthTokenNotFoundError: typeof AuthTokenNotFoundError
+  StoreUnavailableError: typeof StoreUnavailableError
 }

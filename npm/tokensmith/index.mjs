@@ -24,5 +24,9 @@ export const {
   KeyMismatchError,
   TokenRevokedError,
   UnsupportedTokenError,
+  UidAlreadyExistsError,
+  UserNotFoundError,
+  AuthTokenNotFoundError,
+  StoreUnavailableError,
 } = cjs
 export default cjs

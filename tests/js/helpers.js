@@ -34,6 +34,10 @@ const CLASS_BY_CODE = {
   KEY_MISMATCH: 'KeyMismatchError',
   TOKEN_REVOKED: 'TokenRevokedError',
   UNSUPPORTED_TOKEN: 'UnsupportedTokenError',
+  UID_ALREADY_EXISTS: 'UidAlreadyExistsError',
+  USER_NOT_FOUND: 'UserNotFoundError',
+  AUTH_TOKEN_NOT_FOUND: 'AuthTokenNotFoundError',
+  STORE_UNAVAILABLE: 'StoreUnavailableError',
 }
 
 module.exports = { loadVectors, thrown, CLASS_BY_CODE, REPO_ROOT }

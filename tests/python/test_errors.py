@@ -179,7 +179,7 @@ def test_explain_of_contract_inputs_does_not_leak_secrets(case: dict[str, Any]) 
 def test_error_codes_match_the_classes() -> None:
     codes = tokensmith.ERROR_CODES
     assert isinstance(codes, tuple)
-    assert len(set(codes)) == len(codes) == 12
+    assert len(set(codes)) == len(codes) == 16
     assert sorted(codes) == sorted(errors.BY_CODE)
     for code in codes:
         cls = errors.BY_CODE[code]

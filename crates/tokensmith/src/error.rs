@@ -60,6 +60,22 @@ pub enum Error {
     /// The string is not a token format tokensmith knows.
     #[error("unsupported token: {0}")]
     UnsupportedToken(String),
+
+    /// A user with this uid exists already.
+    #[error("the uid `{0}` already exists")]
+    UidAlreadyExists(String),
+
+    /// No user has this uid.
+    #[error("the uid `{0}` does not exist")]
+    UserNotFound(String),
+
+    /// The auth token is unknown, deleted, flushed, archived or revoked.
+    #[error("auth token not found")]
+    AuthTokenNotFound,
+
+    /// The store cannot be reached or failed; the operation did not happen (retryable).
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
 }
 
 /// Every stable code, in declaration order (bindings test that they map each one).
@@ -76,6 +92,10 @@ pub const CODES: &[&str] = &[
     "KEY_MISMATCH",
     "TOKEN_REVOKED",
     "UNSUPPORTED_TOKEN",
+    "UID_ALREADY_EXISTS",
+    "USER_NOT_FOUND",
+    "AUTH_TOKEN_NOT_FOUND",
+    "STORE_UNAVAILABLE",
 ];
 
 impl Error {
@@ -94,6 +114,10 @@ impl Error {
             Error::KeyMismatch(_) => "KEY_MISMATCH",
             Error::TokenRevoked => "TOKEN_REVOKED",
             Error::UnsupportedToken(_) => "UNSUPPORTED_TOKEN",
+            Error::UidAlreadyExists(_) => "UID_ALREADY_EXISTS",
+            Error::UserNotFound(_) => "USER_NOT_FOUND",
+            Error::AuthTokenNotFound => "AUTH_TOKEN_NOT_FOUND",
+            Error::StoreUnavailable(_) => "STORE_UNAVAILABLE",
         }
     }
 
@@ -105,6 +129,11 @@ impl Error {
             }
             _ => None,
         }
+    }
+
+    /// True when trying again later may succeed.
+    pub fn retryable(&self) -> bool {
+        matches!(self, Error::StoreUnavailable(_))
     }
 
     /// Ably's error code where the error has an Ably meaning (see ably-token-auth §11).
@@ -181,6 +210,10 @@ mod tests {
             Error::KeyMismatch(String::new()),
             Error::TokenRevoked,
             Error::UnsupportedToken(String::new()),
+            Error::UidAlreadyExists(String::new()),
+            Error::UserNotFound(String::new()),
+            Error::AuthTokenNotFound,
+            Error::StoreUnavailable(String::new()),
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(codes, CODES);

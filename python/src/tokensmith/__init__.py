@@ -24,6 +24,10 @@ from .errors import (
     TokenRevokedError,
     TokensmithError,
     UnsupportedTokenError,
+    UidAlreadyExistsError,
+    UserNotFoundError,
+    AuthTokenNotFoundError,
+    StoreUnavailableError,
 )
 
 #: Every stable error code.
@@ -49,4 +53,8 @@ __all__ = [
     "KeyMismatchError",
     "TokenRevokedError",
     "UnsupportedTokenError",
+    "UidAlreadyExistsError",
+    "UserNotFoundError",
+    "AuthTokenNotFoundError",
+    "StoreUnavailableError",
 ]

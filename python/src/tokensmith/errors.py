@@ -20,6 +20,10 @@ __all__ = [
     "KeyMismatchError",
     "TokenRevokedError",
     "UnsupportedTokenError",
+    "UidAlreadyExistsError",
+    "UserNotFoundError",
+    "AuthTokenNotFoundError",
+    "StoreUnavailableError",
     "BY_CODE",
 ]
 
@@ -92,6 +96,30 @@ class TokenRevokedError(TokensmithError):
 
 class UnsupportedTokenError(TokensmithError):
     code = "UNSUPPORTED_TOKEN"
+
+
+class UidAlreadyExistsError(TokensmithError):
+    """A user with this uid exists already."""
+
+    code = "UID_ALREADY_EXISTS"
+
+
+class UserNotFoundError(TokensmithError):
+    """No user has this uid."""
+
+    code = "USER_NOT_FOUND"
+
+
+class AuthTokenNotFoundError(TokensmithError):
+    """The auth token is unknown, deleted, flushed, archived or revoked."""
+
+    code = "AUTH_TOKEN_NOT_FOUND"
+
+
+class StoreUnavailableError(TokensmithError, ConnectionError):
+    """The store cannot be reached; the operation did not happen (retry later)."""
+
+    code = "STORE_UNAVAILABLE"
 
 
 BY_CODE: dict[str, type[TokensmithError]] = {
