@@ -17,8 +17,11 @@ mod crypto;
 pub mod error;
 pub mod explain;
 pub mod secret;
+pub mod service;
+pub mod store;
 
 pub use clock::{Clock, Context, FixedClock, OsRandom, Random, SeqRandom, SystemClock};
 pub use error::{CODES, Error, Result};
 pub use explain::{Explanation, explain};
 pub use secret::Secret;
+pub use service::{Config, Tokensmith};
