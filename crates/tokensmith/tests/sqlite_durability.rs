@@ -1,0 +1,228 @@
+//! SQLite, the embedded default: durable once a call returns, intact after a crash, never
+//! holding a raw token, and versioned.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use tokensmith::service::NewUser;
+use tokensmith::store::TokenMeta;
+use tokensmith::{Config, Tokensmith};
+
+const CHILD_DB: &str = "TOKENSMITH_DURABILITY_CHILD_DB";
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "tokensmith-{tag}-{}-{:?}",
+            std::process::id(),
+            std::time::Instant::now()
+        ));
+        let dir = std::path::PathBuf::from(
+            dir.to_string_lossy()
+                .replace([' ', '{', '}', ':', ','], "_"),
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn db(&self) -> String {
+        self.0.join("state.db").display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs only when re-executed by `sigkill_mid_load_loses_nothing_that_returned`: creates tokens
+/// from 8 concurrent writers forever, printing each one once its create has returned. Retention
+/// is off so that every returned token must still validate afterwards.
+#[test]
+fn durability_child() {
+    let Ok(path) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    runtime().block_on(async {
+        let config = Config {
+            retention: 0,
+            ..Config::default()
+        };
+        let ts = Tokensmith::open(&format!("sqlite://{path}"), config)
+            .await
+            .unwrap();
+        let _ = ts
+            .create_user(NewUser {
+                uid: "alice".into(),
+                ..Default::default()
+            })
+            .await;
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let ts = ts.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let t = ts
+                            .create_auth_token("alice", TokenMeta::default())
+                            .await
+                            .unwrap();
+                        println!("TOKEN {}", t.auth_token);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn sigkill_mid_load_loses_nothing_that_returned() {
+    let dir = TempDir::new("kill");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "durability_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DB, dir.db())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut returned = Vec::new();
+    while returned.len() < 400 {
+        let line = lines.next().expect("the child stopped early").unwrap();
+        if let Some(token) = line.strip_prefix("TOKEN ") {
+            returned.push(token.to_owned());
+        }
+    }
+    child.kill().unwrap(); // SIGKILL, while its writers are mid-transaction
+    child.wait().unwrap();
+    // Lines the child printed before it died were returned creates too.
+    returned.extend(
+        lines
+            .map_while(Result::ok)
+            .filter_map(|l| l.strip_prefix("TOKEN ").map(str::to_owned)),
+    );
+
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+
+    runtime().block_on(async {
+        let ts = Tokensmith::open(
+            &format!("sqlite://{}", dir.db()),
+            Config {
+                retention: 0,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        for token in &returned {
+            ts.validate(token)
+                .await
+                .unwrap_or_else(|e| panic!("a token whose create returned is lost: {e}"));
+        }
+        let page = ts.list_auth_tokens("alice", 1, 1).await.unwrap();
+        assert!(page.total as usize >= returned.len());
+    });
+}
+
+#[test]
+fn the_database_never_holds_a_raw_token() {
+    let dir = TempDir::new("secret");
+    let issued: Vec<String> = runtime().block_on(async {
+        let ts = Tokensmith::open(
+            &format!("sqlite://{}", dir.db()),
+            Config {
+                retention: 3,
+                ..Config::default()
+            },
+        )
+        .await
+        .unwrap();
+        let first = ts
+            .create_user(NewUser {
+                uid: "alice".into(),
+                with_auth_token: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .auth_token
+            .unwrap();
+        let mut all = vec![first.auth_token];
+        for _ in 0..10 {
+            all.push(
+                ts.create_auth_token("alice", TokenMeta::default())
+                    .await
+                    .unwrap()
+                    .auth_token,
+            );
+        }
+        all
+    });
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&dir.0).unwrap() {
+        // state.db, -wal, -shm (the last two may vanish as the store closes)
+        if let Ok(b) = std::fs::read(entry.unwrap().path()) {
+            bytes.extend(b);
+        }
+    }
+    assert!(bytes.len() > 4096, "read the database");
+    let text = String::from_utf8_lossy(&bytes);
+    for token in &issued {
+        assert!(!text.contains(token.as_str()), "raw token found on disk");
+        assert!(
+            !text.contains(&token[4..47]),
+            "a token's random body found on disk"
+        );
+    }
+}
+
+#[test]
+fn schema_is_versioned() {
+    let dir = TempDir::new("schema");
+    runtime().block_on(async {
+        Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())
+            .await
+            .unwrap();
+        Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())
+            .await
+            .expect("reopening runs no migration twice");
+    });
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 1);
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    let e = runtime()
+        .block_on(Tokensmith::open(
+            &format!("sqlite://{}", dir.db()),
+            Config::default(),
+        ))
+        .err()
+        .unwrap();
+    assert_eq!(e.code(), "STORE_UNAVAILABLE");
+    assert!(e.to_string().contains("newer"), "{e}");
+}
