@@ -284,11 +284,8 @@ impl Store for MemoryStore {
 
     async fn put_push(&self, app: &str, registration: &PushRegistration) -> Result<()> {
         let mut s = self.app(app);
-        if !s
-            .tokens
-            .get(&registration.token_hash)
-            .is_some_and(|t| t.archived_at.is_none())
-        {
+        let active = |t: &TokenRecord| t.archived_at.is_none();
+        if !s.tokens.get(&registration.token_hash).is_some_and(active) {
             return Err(Error::AuthTokenNotFound);
         }
         s.push.insert(registration.token_hash, registration.clone());

@@ -564,7 +564,8 @@ impl Store for SqliteStore {
     async fn put_push(&self, app: &str, p: &PushRegistration) -> Result<()> {
         let (app, p) = (app.to_owned(), p.clone());
         self.write(move |c| {
-            if !get_token_in(c, &app, &p.token_hash)?.is_some_and(|t| t.archived_at.is_none()) {
+            let active = |t: TokenRecord| t.archived_at.is_none();
+            if !get_token_in(c, &app, &p.token_hash)?.is_some_and(active) {
                 return Err(Error::AuthTokenNotFound);
             }
             c.execute(
