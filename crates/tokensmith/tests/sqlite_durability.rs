@@ -67,23 +67,19 @@ fn durability_child() {
                 ..Default::default()
             })
             .await;
-        let writers: Vec<_> = (0..8)
-            .map(|_| {
-                let ts = ts.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let t = ts
-                            .create_auth_token("alice", TokenMeta::default())
-                            .await
-                            .unwrap();
-                        println!("TOKEN {}", t.auth_token);
-                    }
-                })
-            })
-            .collect();
-        for w in writers {
-            w.await.unwrap();
+        for _ in 0..8 {
+            let ts = ts.clone();
+            tokio::spawn(async move {
+                loop {
+                    let t = ts
+                        .create_auth_token("alice", TokenMeta::default())
+                        .await
+                        .unwrap();
+                    println!("TOKEN {}", t.auth_token);
+                }
+            });
         }
+        std::future::pending::<()>().await; // until the parent kills this process
     });
 }
 
