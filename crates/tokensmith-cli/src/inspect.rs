@@ -39,8 +39,8 @@ pub fn run(ctx: &Context, args: Args, verify: bool) -> Result<(), Failure> {
             code: c.code.unwrap_or("INVALID_ARGUMENT"),
             message: format!("{} check failed: {}", c.name, c.detail),
         }),
-        (_, None) => Err(Failure::invalid(
-            "not verified: this token needs its secret (TOKENSMITH_SECRET or --secret-stdin)",
-        )),
+        (_, None) => {
+            Err(Failure::invalid("not verified: this token needs its secret (TOKENSMITH_SECRET or --secret-stdin)"))
+        }
     }
 }

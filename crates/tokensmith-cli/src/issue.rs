@@ -104,11 +104,7 @@ impl AblyArgs {
     fn token_params(&self) -> Result<TokenParams, Failure> {
         Ok(TokenParams {
             ttl: self.ttl,
-            capability: self
-                .capability
-                .as_deref()
-                .map(Capability::parse)
-                .transpose()?,
+            capability: self.capability.as_deref().map(Capability::parse).transpose()?,
             client_id: self.client_id.clone(),
             ..TokenParams::default()
         })
@@ -119,24 +115,12 @@ pub fn run(ctx: &Context, cmd: Issue) -> Result<(), Failure> {
     let out = match cmd {
         Issue::AgoraUser { user_id, agora } => agora.build(ctx, Some(&user_id))?,
         Issue::AgoraApp(agora) => agora.build(ctx, None)?,
-        Issue::AblyRequest {
-            params,
-            timestamp,
-            nonce,
-        } => {
-            let p = TokenParams {
-                timestamp,
-                nonce,
-                ..params.token_params()?
-            };
+        Issue::AblyRequest { params, timestamp, nonce } => {
+            let p = TokenParams { timestamp, nonce, ..params.token_params()? };
             let req = ably::create_token_request(ctx, &params.key.resolve()?, &p)?;
             json(encoded(serde_json::to_value(&req))?, params.pretty)
         }
-        Issue::AblyToken {
-            params,
-            key_capability,
-            max_ttl,
-        } => {
+        Issue::AblyToken { params, key_capability, max_ttl } => {
             let defaults = IssueOptions::default();
             let opts = IssueOptions {
                 key_capability: match key_capability {

@@ -45,27 +45,18 @@ pub struct Failure {
 impl Failure {
     /// A bad or missing CLI input (secret source, stdin) that the core never saw.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Failure {
-            code: "INVALID_ARGUMENT",
-            message: message.into(),
-        }
+        Failure { code: "INVALID_ARGUMENT", message: message.into() }
     }
 
     /// Exit 1 with nothing on stderr (the output's reader has gone away).
     fn silent() -> Self {
-        Failure {
-            code: "",
-            message: String::new(),
-        }
+        Failure { code: "", message: String::new() }
     }
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure {
-            code: e.code(),
-            message: e.to_string(),
-        }
+        Failure { code: e.code(), message: e.to_string() }
     }
 }
 
@@ -81,11 +72,7 @@ pub fn encoded(v: serde_json::Result<serde_json::Value>) -> Result<serde_json::V
 
 /// Compact JSON by default, pretty for people; `Value`'s `Display` cannot fail.
 pub fn json(value: serde_json::Value, pretty: bool) -> String {
-    if pretty {
-        format!("{value:#}")
-    } else {
-        value.to_string()
-    }
+    if pretty { format!("{value:#}") } else { value.to_string() }
 }
 
 fn main() -> ExitCode {

@@ -15,12 +15,7 @@ use crate::Failure;
 #[derive(Args)]
 pub struct AgoraSecret {
     /// App certificate (discouraged: visible in `ps`; prefer the env var or --secret-stdin)
-    #[arg(
-        long,
-        value_name = "CERT",
-        env = "TOKENSMITH_AGORA_APP_CERTIFICATE",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "CERT", env = "TOKENSMITH_AGORA_APP_CERTIFICATE", hide_env_values = true)]
     app_certificate: Option<String>,
     /// Read the app certificate from the first line of stdin
     #[arg(long)]
@@ -30,9 +25,7 @@ pub struct AgoraSecret {
 impl AgoraSecret {
     pub fn resolve(self) -> Result<Secret, Failure> {
         pick(self.app_certificate, self.secret_stdin)?.ok_or_else(|| {
-            Failure::invalid(
-                "no app certificate: set TOKENSMITH_AGORA_APP_CERTIFICATE or pass --secret-stdin",
-            )
+            Failure::invalid("no app certificate: set TOKENSMITH_AGORA_APP_CERTIFICATE or pass --secret-stdin")
         })
     }
 }
@@ -44,20 +37,10 @@ pub struct AblyKey {
     #[arg(long, value_name = "NAME")]
     key_name: Option<String>,
     /// Key secret (discouraged: visible in `ps`; prefer the env var or --secret-stdin)
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "TOKENSMITH_ABLY_KEY_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "SECRET", env = "TOKENSMITH_ABLY_KEY_SECRET", hide_env_values = true)]
     key_secret: Option<String>,
     /// Whole API key `<appId>.<keyId>:<secret>` (as a flag, visible in `ps`; prefer the env var)
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "TOKENSMITH_ABLY_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "KEY", env = "TOKENSMITH_ABLY_KEY", hide_env_values = true)]
     key: Option<String>,
     /// Read the key secret from the first line of stdin
     #[arg(long)]
@@ -97,12 +80,7 @@ impl AblyKey {
 #[derive(Args)]
 pub struct AnySecret {
     /// App certificate or key secret (discouraged: visible in `ps`; prefer the env var or --secret-stdin)
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "TOKENSMITH_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, value_name = "SECRET", env = "TOKENSMITH_SECRET", hide_env_values = true)]
     secret: Option<String>,
     /// Read the secret from the first line of stdin (the token follows it when TOKEN is `-`)
     #[arg(long)]
@@ -140,9 +118,7 @@ fn read_line() -> Result<Secret, Failure> {
     line.truncate(line.trim_end_matches(['\r', '\n']).len());
     let secret = Secret::new(line);
     if secret.is_empty() {
-        return Err(Failure::invalid(
-            "--secret-stdin: the first line of stdin is empty",
-        ));
+        return Err(Failure::invalid("--secret-stdin: the first line of stdin is empty"));
     }
     Ok(secret)
 }

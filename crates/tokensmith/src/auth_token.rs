@@ -40,29 +40,14 @@ pub fn check(token: &str) -> Result<()> {
         return Err(Error::malformed("prefix", "auth tokens start with `tks_`"));
     };
     if token.len() != TOKEN_LEN {
-        return Err(Error::malformed(
-            "length",
-            format!(
-                "auth tokens are {TOKEN_LEN} characters, got {}",
-                token.len()
-            ),
-        ));
+        return Err(Error::malformed("length", format!("auth tokens are {TOKEN_LEN} characters, got {}", token.len())));
     }
-    if !rest
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(Error::malformed(
-            "alphabet",
-            "auth tokens use only A-Z a-z 0-9 - _",
-        ));
+    if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(Error::malformed("alphabet", "auth tokens use only A-Z a-z 0-9 - _"));
     }
     let (head, sum) = token.split_at(PREFIX.len() + BODY_LEN);
     if !crate::crypto::ct_eq(checksum(head).as_bytes(), sum.as_bytes()) {
-        return Err(Error::malformed(
-            "checksum",
-            "checksum mismatch: the token is mistyped or truncated",
-        ));
+        return Err(Error::malformed("checksum", "checksum mismatch: the token is mistyped or truncated"));
     }
     Ok(())
 }
@@ -79,14 +64,7 @@ pub fn fingerprint(token: &str) -> String {
 
 /// A display form that identifies a token without revealing it: `tks_…` + its last 4 characters.
 pub fn redact(token: &str) -> String {
-    let tail: String = token
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let tail: String = token.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("{PREFIX}…{tail}")
 }
 
@@ -120,9 +98,6 @@ mod tests {
 
     #[test]
     fn fingerprint_is_sha256_hex() {
-        assert_eq!(
-            fingerprint("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(fingerprint("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

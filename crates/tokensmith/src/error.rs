@@ -15,11 +15,7 @@ pub enum Error {
 
     /// A token could not be decoded; `field` names the part that failed.
     #[error("malformed token ({field}): {reason}")]
-    MalformedToken {
-        field: &'static str,
-        reason: String,
-        vendor: Option<u32>,
-    },
+    MalformedToken { field: &'static str, reason: String, vendor: Option<u32> },
 
     /// The signature or mac does not match the secret.
     #[error("bad signature: {reason}")]
@@ -124,9 +120,7 @@ impl Error {
     /// The field the error is about, where there is one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Error::InvalidArgument { field, .. } | Error::MalformedToken { field, .. } => {
-                Some(field)
-            }
+            Error::InvalidArgument { field, .. } | Error::MalformedToken { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -152,25 +146,15 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl fmt::Display) -> Self {
-        Error::InvalidArgument {
-            field,
-            reason: reason.to_string(),
-        }
+        Error::InvalidArgument { field, reason: reason.to_string() }
     }
 
     pub(crate) fn malformed(field: &'static str, reason: impl fmt::Display) -> Self {
-        Error::MalformedToken {
-            field,
-            reason: reason.to_string(),
-            vendor: None,
-        }
+        Error::MalformedToken { field, reason: reason.to_string(), vendor: None }
     }
 
     pub(crate) fn bad_signature(reason: impl fmt::Display) -> Self {
-        Error::BadSignature {
-            reason: reason.to_string(),
-            vendor: None,
-        }
+        Error::BadSignature { reason: reason.to_string(), vendor: None }
     }
 
     /// Attaches a vendor (Ably) code to the variants that carry one.
@@ -198,10 +182,7 @@ mod tests {
             Error::invalid("f", "r"),
             Error::malformed("f", "r"),
             Error::bad_signature(""),
-            Error::TokenExpired {
-                by_secs: 1,
-                vendor: None,
-            },
+            Error::TokenExpired { by_secs: 1, vendor: None },
             Error::TokenNotYetValid { by_secs: 1 },
             Error::CapabilityRefused(String::new()),
             Error::TimestampOutOfWindow { by_ms: 1 },
@@ -222,10 +203,7 @@ mod tests {
     #[test]
     fn messages_name_the_field() {
         let e = Error::invalid("app_id", "must be 32 hex characters");
-        assert_eq!(
-            e.to_string(),
-            "invalid argument `app_id`: must be 32 hex characters"
-        );
+        assert_eq!(e.to_string(), "invalid argument `app_id`: must be 32 hex characters");
         assert_eq!(e.field(), Some("app_id"));
     }
 }

@@ -52,18 +52,8 @@ pub struct Check {
 impl Check {
     fn from_result(name: &'static str, ok_detail: impl Into<String>, r: Result<()>) -> Check {
         match r {
-            Ok(()) => Check {
-                name,
-                ok: true,
-                detail: ok_detail.into(),
-                code: None,
-            },
-            Err(e) => Check {
-                name,
-                ok: false,
-                detail: e.to_string(),
-                code: Some(e.code()),
-            },
+            Ok(()) => Check { name, ok: true, detail: ok_detail.into(), code: None },
+            Err(e) => Check { name, ok: false, detail: e.to_string(), code: Some(e.code()) },
         }
     }
 }
@@ -81,8 +71,7 @@ pub fn explain(ctx: &Context, token: &str, secret: Option<&str>) -> Result<Expla
         explain_jwt(ctx, token, secret)?
     } else {
         return Err(Error::UnsupportedToken(
-            "not an Agora AccessToken2, Ably JWT, Ably TokenRequest or tokensmith auth token"
-                .into(),
+            "not an Agora AccessToken2, Ably JWT, Ably TokenRequest or tokensmith auth token".into(),
         ));
     };
     e.fingerprint = auth_token::fingerprint(token);
@@ -109,23 +98,10 @@ fn base(format: &'static str, kind: String) -> Explanation {
 
 fn expiry_check(now: u64, expires_at: u64) -> Check {
     if now < expires_at {
-        Check {
-            name: "expiry",
-            ok: true,
-            detail: format!("expires in {}s", expires_at - now),
-            code: None,
-        }
+        Check { name: "expiry", ok: true, detail: format!("expires in {}s", expires_at - now), code: None }
     } else {
-        let e = Error::TokenExpired {
-            by_secs: now - expires_at,
-            vendor: None,
-        };
-        Check {
-            name: "expiry",
-            ok: false,
-            detail: e.to_string(),
-            code: Some(e.code()),
-        }
+        let e = Error::TokenExpired { by_secs: now - expires_at, vendor: None };
+        Check { name: "expiry", ok: false, detail: e.to_string(), code: Some(e.code()) }
     }
 }
 
@@ -134,9 +110,7 @@ fn explain_agora(ctx: &Context, token: &str, secret: Option<&str>) -> Result<Exp
     let kind = agora_kind(&t);
     let mut e = base("agora-accesstoken2", kind);
     e.subject = t.services.iter().find_map(|s| match &s.body {
-        ServiceBody::UserId { user_id } | ServiceBody::Rtm2 { user_id, .. }
-            if !user_id.is_empty() =>
-        {
+        ServiceBody::UserId { user_id } | ServiceBody::Rtm2 { user_id, .. } if !user_id.is_empty() => {
             Some(user_id.clone())
         }
         ServiceBody::Rtc { uid, .. } => Some(uid.clone()),
@@ -152,11 +126,7 @@ fn explain_agora(ctx: &Context, token: &str, secret: Option<&str>) -> Result<Exp
             Err(Error::TokenExpired { .. }) => Ok(()),
             other => other,
         };
-        e.checks.push(Check::from_result(
-            "signature",
-            "signed with this app certificate",
-            sig,
-        ));
+        e.checks.push(Check::from_result("signature", "signed with this app certificate", sig));
     }
     e.checks.push(expiry_check(ctx.now_secs(), t.expires_at()));
     Ok(e)
@@ -167,11 +137,7 @@ fn agora_kind(t: &AccessToken2) -> String {
     match t.services.as_slice() {
         [s] if s.service_type == agora::SERVICE_CHAT && chat_user(s) => "chat-user".into(),
         [s] if s.service_type == agora::SERVICE_CHAT => "chat-app".into(),
-        services => services
-            .iter()
-            .map(|s| s.name)
-            .collect::<Vec<_>>()
-            .join("+"),
+        services => services.iter().map(|s| s.name).collect::<Vec<_>>().join("+"),
     }
 }
 
@@ -182,63 +148,37 @@ fn explain_jwt(ctx: &Context, token: &str, secret: Option<&str>) -> Result<Expla
     e.subject = claims.client_id.clone();
     e.issued_at = Some(claims.iat);
     e.expires_at = Some(claims.exp);
-    e.grants = serde_json::from_str(&claims.capability)
-        .unwrap_or(Value::String(claims.capability.clone()));
+    e.grants = serde_json::from_str(&claims.capability).unwrap_or(Value::String(claims.capability.clone()));
     if let Some(secret) = secret {
         let sig = Key::new(kid.unwrap_or_default(), secret).and_then(|key| {
-            let far_past = TokenCheck {
-                now_ms: Some(claims.iat * 1000),
-                ..Default::default()
-            };
+            let far_past = TokenCheck { now_ms: Some(claims.iat * 1000), ..Default::default() };
             ably::verify_token(ctx, token, &key, &far_past).map(drop)
         });
-        e.checks.push(Check::from_result(
-            "signature",
-            "signed with this key secret",
-            sig,
-        ));
+        e.checks.push(Check::from_result("signature", "signed with this key secret", sig));
     }
     e.checks.push(expiry_check(ctx.now_secs(), claims.exp));
     Ok(e)
 }
 
 fn explain_token_request(ctx: &Context, text: &str, secret: Option<&str>) -> Result<Explanation> {
-    let req: TokenRequest = serde_json::from_str(text).map_err(|err| {
-        Error::malformed("token_request", format!("not an Ably TokenRequest: {err}"))
-    })?;
+    let req: TokenRequest = serde_json::from_str(text)
+        .map_err(|err| Error::malformed("token_request", format!("not an Ably TokenRequest: {err}")))?;
     let mut e = base("ably-token-request", "token-request".into());
     e.issuer = Some(req.key_name.clone());
     e.subject = req.client_id.clone();
     e.issued_at = Some(req.timestamp / 1000);
     e.grants = json!({ "ttl": req.ttl, "capability": req.capability.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()) });
     if let Some(secret) = secret {
-        let at_issue = RequestCheck {
-            now_ms: Some(req.timestamp),
-            ..Default::default()
-        };
+        let at_issue = RequestCheck { now_ms: Some(req.timestamp), ..Default::default() };
         let sig = Key::new(req.key_name.clone(), secret)
             .and_then(|key| ably::verify_token_request(ctx, &req, &key, &at_issue).map(drop));
-        e.checks.push(Check::from_result(
-            "mac",
-            "signed with this key secret",
-            sig,
-        ));
+        e.checks.push(Check::from_result("mac", "signed with this key secret", sig));
     }
     let now = ctx.now_ms();
     let window = RequestCheck::default().window_ms;
     let off = now.abs_diff(req.timestamp);
-    let r = if off > window {
-        Err(Error::TimestampOutOfWindow {
-            by_ms: off - window,
-        })
-    } else {
-        Ok(())
-    };
-    e.checks.push(Check::from_result(
-        "timestamp",
-        format!("within ±{}s of now", window / 1000),
-        r,
-    ));
+    let r = if off > window { Err(Error::TimestampOutOfWindow { by_ms: off - window }) } else { Ok(()) };
+    e.checks.push(Check::from_result("timestamp", format!("within ±{}s of now", window / 1000), r));
     Ok(e)
 }
 
@@ -246,11 +186,7 @@ fn explain_auth_token(token: &str) -> Explanation {
     let mut e = base("auth-token", "auth-token".into());
     e.subject = None;
     e.grants = json!({ "redacted": auth_token::redact(token) });
-    e.checks.push(Check::from_result(
-        "checksum",
-        "well-formed",
-        auth_token::check(token),
-    ));
+    e.checks.push(Check::from_result("checksum", "well-formed", auth_token::check(token)));
     e
 }
 
@@ -266,13 +202,7 @@ impl fmt::Display for Explanation {
         writeln!(f, "grants:      {}", self.grants)?;
         writeln!(f, "fingerprint: {}", self.fingerprint)?;
         for c in &self.checks {
-            writeln!(
-                f,
-                "check {:<10} {} {}",
-                c.name,
-                if c.ok { "ok  " } else { "FAIL" },
-                c.detail
-            )?;
+            writeln!(f, "check {:<10} {} {}", c.name, if c.ok { "ok  " } else { "FAIL" }, c.detail)?;
         }
         let verdict = match self.valid {
             Some(true) => "valid",
@@ -314,10 +244,7 @@ mod tests {
         let e = explain(&ctx, &t, Some(CERT)).unwrap();
         assert_eq!(e.valid, Some(false));
         assert!(e.checks[0].ok);
-        assert_eq!(
-            (e.checks[1].code, e.checks[1].detail.as_str()),
-            (Some("TOKEN_EXPIRED"), "token expired 100s ago")
-        );
+        assert_eq!((e.checks[1].code, e.checks[1].detail.as_str()), (Some("TOKEN_EXPIRED"), "token expired 100s ago"));
         let e = explain(&ctx, &t, Some("00000000000000000000000000000000")).unwrap();
         assert_eq!(e.checks[0].code, Some("BAD_SIGNATURE"));
         let text = format!("{e}");
@@ -330,14 +257,8 @@ mod tests {
         let key = Key::parse("app.key:secret").unwrap();
         let td = ably::issue_token(&ctx, &key, &Default::default(), &Default::default()).unwrap();
         let e = explain(&ctx, &td.token, Some("secret")).unwrap();
-        assert_eq!(
-            (e.format, e.issuer.as_deref(), e.valid),
-            ("ably-jwt", Some("app.key"), Some(true))
-        );
-        assert_eq!(
-            explain(&ctx, &td.token, Some("wrong")).unwrap().checks[0].code,
-            Some("BAD_SIGNATURE")
-        );
+        assert_eq!((e.format, e.issuer.as_deref(), e.valid), ("ably-jwt", Some("app.key"), Some(true)));
+        assert_eq!(explain(&ctx, &td.token, Some("wrong")).unwrap().checks[0].code, Some("BAD_SIGNATURE"));
         let req = ably::create_token_request(&ctx, &key, &Default::default()).unwrap();
         let json = serde_json::to_string(&req).unwrap();
         let e = explain(&ctx, &json, Some("secret")).unwrap();
@@ -350,13 +271,7 @@ mod tests {
         let t = auth_token::generate(&ctx);
         let e = explain(&ctx, &t, None).unwrap();
         assert_eq!((e.format, e.valid), ("auth-token", Some(true)));
-        assert_eq!(
-            explain(&ctx, "hello", None).unwrap_err().code(),
-            "UNSUPPORTED_TOKEN"
-        );
-        assert_eq!(
-            explain(&ctx, "007abc", None).unwrap_err().code(),
-            "MALFORMED_TOKEN"
-        );
+        assert_eq!(explain(&ctx, "hello", None).unwrap_err().code(), "UNSUPPORTED_TOKEN");
+        assert_eq!(explain(&ctx, "007abc", None).unwrap_err().code(), "MALFORMED_TOKEN");
     }
 }

@@ -8,17 +8,16 @@ use tokensmith::{Context, auth_token};
 const OPS: &[&str] = &["publish", "subscribe", "presence", "history", "*"];
 
 fn capability() -> impl Strategy<Value = Capability> {
-    prop::collection::btree_map("[a-z*:]{1,12}", prop::sample::subsequence(OPS, 1..3), 1..4)
-        .prop_map(|m| {
-            let v: serde_json::Map<_, _> = m
-                .into_iter()
-                .map(|(r, ops)| {
-                    let ops = if ops.contains(&"*") { vec!["*"] } else { ops };
-                    (r, serde_json::json!(ops))
-                })
-                .collect();
-            Capability::from_value(&serde_json::Value::Object(v)).unwrap()
-        })
+    prop::collection::btree_map("[a-z*:]{1,12}", prop::sample::subsequence(OPS, 1..3), 1..4).prop_map(|m| {
+        let v: serde_json::Map<_, _> = m
+            .into_iter()
+            .map(|(r, ops)| {
+                let ops = if ops.contains(&"*") { vec!["*"] } else { ops };
+                (r, serde_json::json!(ops))
+            })
+            .collect();
+        Capability::from_value(&serde_json::Value::Object(v)).unwrap()
+    })
 }
 
 proptest! {

@@ -19,10 +19,7 @@ impl TempDir {
             std::process::id(),
             std::time::Instant::now()
         ));
-        let dir = std::path::PathBuf::from(
-            dir.to_string_lossy()
-                .replace([' ', '{', '}', ':', ','], "_"),
-        );
+        let dir = std::path::PathBuf::from(dir.to_string_lossy().replace([' ', '{', '}', ':', ','], "_"));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
@@ -38,11 +35,7 @@ impl Drop for TempDir {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 /// Runs only when re-executed by `sigkill_mid_load_loses_nothing_that_returned`: creates tokens
@@ -54,27 +47,14 @@ fn durability_child() {
         return;
     };
     runtime().block_on(async {
-        let config = Config {
-            retention: 0,
-            ..Config::default()
-        };
-        let ts = Tokensmith::open(&format!("sqlite://{path}"), config)
-            .await
-            .unwrap();
-        let _ = ts
-            .create_user(NewUser {
-                uid: "alice".into(),
-                ..Default::default()
-            })
-            .await;
+        let config = Config { retention: 0, ..Config::default() };
+        let ts = Tokensmith::open(&format!("sqlite://{path}"), config).await.unwrap();
+        let _ = ts.create_user(NewUser { uid: "alice".into(), ..Default::default() }).await;
         for _ in 0..8 {
             let ts = ts.clone();
             tokio::spawn(async move {
                 loop {
-                    let t = ts
-                        .create_auth_token("alice", TokenMeta::default())
-                        .await
-                        .unwrap();
+                    let t = ts.create_auth_token("alice", TokenMeta::default()).await.unwrap();
                     println!("TOKEN {}", t.auth_token);
                 }
             });
@@ -87,12 +67,7 @@ fn durability_child() {
 fn sigkill_mid_load_loses_nothing_that_returned() {
     let dir = TempDir::new("kill");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "durability_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "durability_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_DB, dir.db())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -109,33 +84,19 @@ fn sigkill_mid_load_loses_nothing_that_returned() {
     child.kill().unwrap(); // SIGKILL, while its writers are mid-transaction
     child.wait().unwrap();
     // Lines the child printed before it died were returned creates too.
-    returned.extend(
-        lines
-            .map_while(Result::ok)
-            .filter_map(|l| l.strip_prefix("TOKEN ").map(str::to_owned)),
-    );
+    returned.extend(lines.map_while(Result::ok).filter_map(|l| l.strip_prefix("TOKEN ").map(str::to_owned)));
 
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     drop(conn);
 
     runtime().block_on(async {
-        let ts = Tokensmith::open(
-            &format!("sqlite://{}", dir.db()),
-            Config {
-                retention: 0,
-                ..Config::default()
-            },
-        )
-        .await
-        .unwrap();
+        let ts = Tokensmith::open(&format!("sqlite://{}", dir.db()), Config { retention: 0, ..Config::default() })
+            .await
+            .unwrap();
         for token in &returned {
-            ts.validate(token)
-                .await
-                .unwrap_or_else(|e| panic!("a token whose create returned is lost: {e}"));
+            ts.validate(token).await.unwrap_or_else(|e| panic!("a token whose create returned is lost: {e}"));
         }
         let page = ts.list_auth_tokens("alice", 1, 1).await.unwrap();
         assert!(page.total as usize >= returned.len());
@@ -146,33 +107,18 @@ fn sigkill_mid_load_loses_nothing_that_returned() {
 fn the_database_never_holds_a_raw_token() {
     let dir = TempDir::new("secret");
     let issued: Vec<String> = runtime().block_on(async {
-        let ts = Tokensmith::open(
-            &format!("sqlite://{}", dir.db()),
-            Config {
-                retention: 3,
-                ..Config::default()
-            },
-        )
-        .await
-        .unwrap();
+        let ts = Tokensmith::open(&format!("sqlite://{}", dir.db()), Config { retention: 3, ..Config::default() })
+            .await
+            .unwrap();
         let first = ts
-            .create_user(NewUser {
-                uid: "alice".into(),
-                with_auth_token: true,
-                ..Default::default()
-            })
+            .create_user(NewUser { uid: "alice".into(), with_auth_token: true, ..Default::default() })
             .await
             .unwrap()
             .auth_token
             .unwrap();
         let mut all = vec![first.auth_token];
         for _ in 0..10 {
-            all.push(
-                ts.create_auth_token("alice", TokenMeta::default())
-                    .await
-                    .unwrap()
-                    .auth_token,
-            );
+            all.push(ts.create_auth_token("alice", TokenMeta::default()).await.unwrap().auth_token);
         }
         all
     });
@@ -187,10 +133,7 @@ fn the_database_never_holds_a_raw_token() {
     let text = String::from_utf8_lossy(&bytes);
     for token in &issued {
         assert!(!text.contains(token.as_str()), "raw token found on disk");
-        assert!(
-            !text.contains(&token[4..47]),
-            "a token's random body found on disk"
-        );
+        assert!(!text.contains(&token[4..47]), "a token's random body found on disk");
     }
 }
 
@@ -198,27 +141,17 @@ fn the_database_never_holds_a_raw_token() {
 fn schema_is_versioned() {
     let dir = TempDir::new("schema");
     runtime().block_on(async {
-        Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())
-            .await
-            .unwrap();
+        Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default()).await.unwrap();
         Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())
             .await
             .expect("reopening runs no migration twice");
     });
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
-    let v: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, 1);
     conn.execute_batch("PRAGMA user_version = 99").unwrap();
     drop(conn);
-    let e = runtime()
-        .block_on(Tokensmith::open(
-            &format!("sqlite://{}", dir.db()),
-            Config::default(),
-        ))
-        .err()
-        .unwrap();
+    let e = runtime().block_on(Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())).err().unwrap();
     assert_eq!(e.code(), "STORE_UNAVAILABLE");
     assert!(e.to_string().contains("newer"), "{e}");
 }

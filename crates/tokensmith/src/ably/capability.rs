@@ -36,62 +36,40 @@ pub struct Capability(pub BTreeMap<String, BTreeSet<String>>);
 impl Capability {
     /// Everything: `{"*":["*"]}`.
     pub fn all() -> Self {
-        Capability(BTreeMap::from([(
-            "*".to_owned(),
-            BTreeSet::from(["*".to_owned()]),
-        )]))
+        Capability(BTreeMap::from([("*".to_owned(), BTreeSet::from(["*".to_owned()]))]))
     }
 
     /// Parses JSON text such as `{"chat:*":["publish","subscribe"]}`.
     pub fn parse(text: &str) -> Result<Capability> {
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| Error::invalid("capability", format!("not valid JSON: {e}")))?;
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| Error::invalid("capability", format!("not valid JSON: {e}")))?;
         Capability::from_value(&v)
     }
 
     /// Builds from a JSON value: an object of resource → non-empty array of operations.
     pub fn from_value(v: &Value) -> Result<Capability> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| Error::invalid("capability", "must be a JSON object"))?;
+        let obj = v.as_object().ok_or_else(|| Error::invalid("capability", "must be a JSON object"))?;
         let mut map = BTreeMap::new();
         for (resource, ops) in obj {
             if resource.is_empty() {
-                return Err(Error::invalid(
-                    "capability",
-                    "resource names must not be empty",
-                ));
+                return Err(Error::invalid("capability", "resource names must not be empty"));
             }
-            let list = ops.as_array().ok_or_else(|| {
-                Error::invalid(
-                    "capability",
-                    format!("operations of `{resource}` must be an array"),
-                )
-            })?;
+            let list = ops
+                .as_array()
+                .ok_or_else(|| Error::invalid("capability", format!("operations of `{resource}` must be an array")))?;
             let mut set = BTreeSet::new();
             for op in list {
-                let op = op
-                    .as_str()
-                    .ok_or_else(|| Error::invalid("capability", "operations must be strings"))?;
+                let op = op.as_str().ok_or_else(|| Error::invalid("capability", "operations must be strings"))?;
                 if op != "*" && !OPERATIONS.contains(&op) {
-                    return Err(Error::invalid(
-                        "capability",
-                        format!("unknown operation `{op}` on `{resource}`"),
-                    ));
+                    return Err(Error::invalid("capability", format!("unknown operation `{op}` on `{resource}`")));
                 }
                 set.insert(op.to_owned());
             }
             if set.is_empty() {
-                return Err(Error::invalid(
-                    "capability",
-                    format!("`{resource}` grants no operation"),
-                ));
+                return Err(Error::invalid("capability", format!("`{resource}` grants no operation")));
             }
             if set.contains("*") && set.len() > 1 {
-                return Err(Error::invalid(
-                    "capability",
-                    format!("`*` must be the only operation of `{resource}`"),
-                ));
+                return Err(Error::invalid("capability", format!("`*` must be the only operation of `{resource}`")));
             }
             map.insert(resource.clone(), set);
         }
@@ -109,9 +87,9 @@ impl Capability {
 
     /// True when the capability allows `operation` on `resource`.
     pub fn allows(&self, resource: &str, operation: &str) -> bool {
-        self.0.iter().any(|(pattern, ops)| {
-            resource_matches(pattern, resource) && (ops.contains("*") || ops.contains(operation))
-        })
+        self.0
+            .iter()
+            .any(|(pattern, ops)| resource_matches(pattern, resource) && (ops.contains("*") || ops.contains(operation)))
     }
 
     /// What a token asking for `self` gets from a key holding `key` (§6); empty is refused (40160).
@@ -138,9 +116,7 @@ impl Capability {
             }
         }
         if out.is_empty() {
-            return Err(Error::CapabilityRefused(
-                "the key does not grant any of the requested capability".into(),
-            ));
+            return Err(Error::CapabilityRefused("the key does not grant any of the requested capability".into()));
         }
         Ok(Capability(out))
     }
@@ -207,32 +183,15 @@ mod tests {
     #[test]
     fn canonical_sorts_dedups_and_strips_space() {
         let c = cap(r#"{ "b": ["subscribe", "publish", "subscribe"], "a:*": ["*"] }"#);
-        assert_eq!(
-            c.canonical(),
-            r#"{"a:*":["*"],"b":["publish","subscribe"]}"#
-        );
+        assert_eq!(c.canonical(), r#"{"a:*":["*"],"b":["publish","subscribe"]}"#);
         assert_eq!(cap("{}").canonical(), "{}");
-        assert_eq!(
-            cap(r#"{"x\u0001 y":["*"]}"#).canonical(),
-            r#"{"x\u0001 y":["*"]}"#
-        );
+        assert_eq!(cap(r#"{"x\u0001 y":["*"]}"#).canonical(), r#"{"x\u0001 y":["*"]}"#);
     }
 
     #[test]
     fn invalid_capabilities_are_refused() {
-        for bad in [
-            r#"{"a":["publish_"]}"#,
-            r#"{"a":["*","publish"]}"#,
-            r#"{"a":[]}"#,
-            "[]",
-            "{",
-            r#"{"":["*"]}"#,
-        ] {
-            assert_eq!(
-                Capability::parse(bad).unwrap_err().code(),
-                "INVALID_ARGUMENT",
-                "{bad}"
-            );
+        for bad in [r#"{"a":["publish_"]}"#, r#"{"a":["*","publish"]}"#, r#"{"a":[]}"#, "[]", "{", r#"{"":["*"]}"#] {
+            assert_eq!(Capability::parse(bad).unwrap_err().code(), "INVALID_ARGUMENT", "{bad}");
         }
     }
 
@@ -254,42 +213,22 @@ mod tests {
     fn intersection_examples_from_the_docs() {
         let i = |key: &str, req: &str| cap(req).intersect(&cap(key)).map(|c| c.canonical());
         let k = r#"{"channel2":["publish","subscribe"]}"#;
-        assert_eq!(
-            i(k, r#"{"channel2":["presence","subscribe"]}"#).unwrap(),
-            r#"{"channel2":["subscribe"]}"#
-        );
+        assert_eq!(i(k, r#"{"channel2":["presence","subscribe"]}"#).unwrap(), r#"{"channel2":["subscribe"]}"#);
         assert_eq!(i(k, r#"{"channel2":["*"]}"#).unwrap(), k);
         assert_eq!(
-            i(
-                r#"{"channel6":["*"]}"#,
-                r#"{"channel6":["publish","subscribe"]}"#
-            )
-            .unwrap(),
+            i(r#"{"channel6":["*"]}"#, r#"{"channel6":["publish","subscribe"]}"#).unwrap(),
             r#"{"channel6":["publish","subscribe"]}"#
         );
+        assert_eq!(i(k, r#"{"channel2":["publish"],"channelx":["publish"]}"#).unwrap(), r#"{"channel2":["publish"]}"#);
         assert_eq!(
-            i(k, r#"{"channel2":["publish"],"channelx":["publish"]}"#).unwrap(),
-            r#"{"channel2":["publish"]}"#
-        );
-        assert_eq!(
-            i(
-                r#"{"*":["subscribe"]}"#,
-                r#"{"cansubscribe:*":["subscribe"]}"#
-            )
-            .unwrap(),
+            i(r#"{"*":["subscribe"]}"#, r#"{"cansubscribe:*":["subscribe"]}"#).unwrap(),
             r#"{"cansubscribe:*":["subscribe"]}"#
         );
-        let e = i(
-            r#"{"canpublish:*":["publish"]}"#,
-            r#"{"canpublish:test":["subscribe"]}"#,
-        )
-        .unwrap_err();
-        assert_eq!(
-            (e.code(), e.vendor_code()),
-            ("CAPABILITY_REFUSED", Some(40160))
-        );
+        let e = i(r#"{"canpublish:*":["publish"]}"#, r#"{"canpublish:test":["subscribe"]}"#).unwrap_err();
+        assert_eq!((e.code(), e.vendor_code()), ("CAPABILITY_REFUSED", Some(40160)));
         let key = r#"{"your-namespace:*":["publish","subscribe","presence"],"notifications":["subscribe","history"],"alerts":["subscribe"]}"#;
-        let req = r#"{"your-namespace:user-123":["subscribe"],"notifications":["*"],"private":["publish","subscribe"]}"#;
+        let req =
+            r#"{"your-namespace:user-123":["subscribe"],"notifications":["*"],"private":["publish","subscribe"]}"#;
         assert_eq!(
             i(key, req).unwrap(),
             r#"{"notifications":["history","subscribe"],"your-namespace:user-123":["subscribe"]}"#

@@ -59,11 +59,7 @@ pub struct IssueOptions {
 
 impl Default for IssueOptions {
     fn default() -> Self {
-        IssueOptions {
-            key_capability: Capability::all(),
-            default_ttl_ms: DEFAULT_TTL_MS,
-            max_ttl_ms: MAX_TTL_MS,
-        }
+        IssueOptions { key_capability: Capability::all(), default_ttl_ms: DEFAULT_TTL_MS, max_ttl_ms: MAX_TTL_MS }
     }
 }
 
@@ -87,39 +83,19 @@ pub struct Claims {
     pub exp: u64,
     #[serde(rename = "x-ably-capability")]
     pub capability: String,
-    #[serde(
-        rename = "x-ably-clientId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-ably-clientId", default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
 }
 
 /// Issues TokenDetails whose token is an Ably JWT signed with the key secret.
-pub fn issue_token(
-    ctx: &Context,
-    key: &Key,
-    params: &TokenParams,
-    opts: &IssueOptions,
-) -> Result<TokenDetails> {
+pub fn issue_token(ctx: &Context, key: &Key, params: &TokenParams, opts: &IssueOptions) -> Result<TokenDetails> {
     params.validate()?;
-    let ttl = params
-        .ttl
-        .unwrap_or(opts.default_ttl_ms.min(opts.max_ttl_ms));
+    let ttl = params.ttl.unwrap_or(opts.default_ttl_ms.min(opts.max_ttl_ms));
     if ttl > opts.max_ttl_ms {
-        return Err(Error::invalid(
-            "ttl",
-            format!(
-                "{ttl} ms is over this key's maximum of {} ms",
-                opts.max_ttl_ms
-            ),
-        ));
+        return Err(Error::invalid("ttl", format!("{ttl} ms is over this key's maximum of {} ms", opts.max_ttl_ms)));
     }
     if ttl < 1000 {
-        return Err(Error::invalid(
-            "ttl",
-            "must be at least 1000 ms (JWT times are whole seconds)",
-        ));
+        return Err(Error::invalid("ttl", "must be at least 1000 ms (JWT times are whole seconds)"));
     }
     let granted = match &params.capability {
         Some(c) => c.intersect(&opts.key_capability)?,
@@ -146,12 +122,7 @@ pub fn issue_token(
 }
 
 fn encode(key: &Key, claims: &Claims) -> String {
-    let header = serde_json::to_vec(&Header {
-        alg: "HS256",
-        typ: "JWT",
-        kid: &key.name,
-    })
-    .expect("serialisable");
+    let header = serde_json::to_vec(&Header { alg: "HS256", typ: "JWT", kid: &key.name }).expect("serialisable");
     let body = serde_json::to_vec(claims).expect("serialisable");
     let mut out = String::with_capacity(64 + (header.len() + body.len()) * 4 / 3);
     URL_SAFE_NO_PAD.encode_string(header, &mut out);
@@ -185,20 +156,14 @@ pub fn decode_unverified(token: &str) -> Result<(Option<String>, Claims)> {
 fn split(token: &str) -> Result<(HeaderIn, Claims, &str, Vec<u8>)> {
     let bad = |field: &'static str, why: &str| Error::malformed(field, why).with_vendor(40144);
     let mut parts = token.splitn(4, '.');
-    let (Some(h), Some(c), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(bad("jwt", "expected three dot-separated parts"));
     };
-    let json = |part: &str, field: &'static str| {
-        URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| bad(field, "not base64url"))
-    };
-    let header: HeaderIn = serde_json::from_slice(&json(h, "header")?)
-        .map_err(|_| bad("header", "not a JWT header"))?;
-    let claims: Claims = serde_json::from_slice(&json(c, "claims")?)
-        .map_err(|_| bad("claims", "missing or mistyped Ably claims"))?;
+    let json = |part: &str, field: &'static str| URL_SAFE_NO_PAD.decode(part).map_err(|_| bad(field, "not base64url"));
+    let header: HeaderIn =
+        serde_json::from_slice(&json(h, "header")?).map_err(|_| bad("header", "not a JWT header"))?;
+    let claims: Claims =
+        serde_json::from_slice(&json(c, "claims")?).map_err(|_| bad("claims", "missing or mistyped Ably claims"))?;
     let sig = json(s, "signature")?;
     Ok((header, claims, &token[..h.len() + 1 + c.len()], sig))
 }
@@ -208,48 +173,30 @@ fn split(token: &str) -> Result<(HeaderIn, Claims, &str, Vec<u8>)> {
 pub fn verify_token(ctx: &Context, token: &str, key: &Key, check: &TokenCheck) -> Result<Claims> {
     let (header, claims, signed, sig) = split(token)?;
     if header.alg != "HS256" {
-        return Err(Error::UnsupportedToken(format!(
-            "JWT algorithm `{}`; Ably JWTs are HS256",
-            header.alg
-        )));
+        return Err(Error::UnsupportedToken(format!("JWT algorithm `{}`; Ably JWTs are HS256", header.alg)));
     }
     if header.kid.as_deref() != Some(key.name.as_str()) {
-        return Err(Error::KeyMismatch(format!(
-            "token is for key `{}`",
-            header.kid.unwrap_or_default()
-        )));
+        return Err(Error::KeyMismatch(format!("token is for key `{}`", header.kid.unwrap_or_default())));
     }
-    if !ct_eq(
-        &sig,
-        &hmac_sha256(key.secret.expose().as_bytes(), &[signed.as_bytes()]),
-    ) {
+    if !ct_eq(&sig, &hmac_sha256(key.secret.expose().as_bytes(), &[signed.as_bytes()])) {
         return Err(Error::bad_signature("JWT signature does not match the key").with_vendor(40144));
     }
     let now = check.now_ms.unwrap_or_else(|| ctx.now_ms()) / 1000;
     if now >= claims.exp + check.leeway_secs {
-        return Err(Error::TokenExpired {
-            by_secs: now - claims.exp,
-            vendor: Some(40142),
-        });
+        return Err(Error::TokenExpired { by_secs: now - claims.exp, vendor: Some(40142) });
     }
     if claims.iat > now + check.leeway_secs {
-        return Err(Error::TokenNotYetValid {
-            by_secs: claims.iat - now,
-        });
+        return Err(Error::TokenNotYetValid { by_secs: claims.iat - now });
     }
     if let Some(want) = &check.client_id
         && !matches!(claims.client_id.as_deref(), Some(c) if c == want || c == "*")
     {
-        return Err(Error::ClientIdMismatch(format!(
-            "token is not valid for client id `{want}`"
-        )));
+        return Err(Error::ClientIdMismatch(format!("token is not valid for client id `{want}`")));
     }
     if let Some((resource, op)) = &check.operation {
         let cap = Capability::parse(&claims.capability)?;
         if !cap.allows(resource, op) {
-            return Err(Error::CapabilityRefused(format!(
-                "`{op}` on `{resource}` is not granted"
-            )));
+            return Err(Error::CapabilityRefused(format!("`{op}` on `{resource}` is not granted")));
         }
     }
     Ok(claims)

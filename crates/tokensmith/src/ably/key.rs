@@ -16,10 +16,7 @@ impl Key {
     pub fn new(name: impl Into<String>, secret: impl Into<Secret>) -> Result<Key> {
         let (name, secret) = (name.into(), secret.into());
         if name.is_empty() || name.contains(':') || name.chars().any(char::is_whitespace) {
-            return Err(Error::invalid(
-                "key_name",
-                "must be non-empty, without ':' or white space",
-            ));
+            return Err(Error::invalid("key_name", "must be non-empty, without ':' or white space"));
         }
         if secret.is_empty() {
             return Err(Error::invalid("key_secret", "must not be empty"));
@@ -43,10 +40,7 @@ impl Key {
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
-            .field("name", &self.name)
-            .field("secret", &self.secret)
-            .finish()
+        f.debug_struct("Key").field("name", &self.name).field("secret", &self.secret).finish()
     }
 }
 
@@ -57,17 +51,10 @@ mod tests {
     #[test]
     fn parse_and_redact() {
         let k = Key::parse("app.key:s3cr3t+/=").unwrap();
-        assert_eq!(
-            (k.name.as_str(), k.secret.expose(), k.app_id()),
-            ("app.key", "s3cr3t+/=", "app")
-        );
+        assert_eq!((k.name.as_str(), k.secret.expose(), k.app_id()), ("app.key", "s3cr3t+/=", "app"));
         assert!(!format!("{k:?}").contains("s3cr3t"));
         for bad in ["nocolon", ":secret", "name:", "a b:c", "a:b:c"] {
-            assert_eq!(
-                Key::parse(bad).unwrap_err().code(),
-                "INVALID_ARGUMENT",
-                "{bad}"
-            );
+            assert_eq!(Key::parse(bad).unwrap_err().code(), "INVALID_ARGUMENT", "{bad}");
         }
     }
 }

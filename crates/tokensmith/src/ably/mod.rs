@@ -8,13 +8,12 @@ mod token_request;
 
 pub use capability::{Capability, OPERATIONS, resource_matches};
 pub use jwt::{
-    Claims, DEFAULT_TTL_MS, IssueOptions, TokenCheck, TokenDetails, decode_unverified, issue_token,
-    verify_token,
+    Claims, DEFAULT_TTL_MS, IssueOptions, TokenCheck, TokenDetails, decode_unverified, issue_token, verify_token,
 };
 pub use key::Key;
 pub use token_request::{
-    DEFAULT_WINDOW_MS, MIN_NONCE_LEN, MemoryNonceCache, NonceCache, RequestCheck, TokenParams,
-    TokenRequest, create_token_request, verify_token_request,
+    DEFAULT_WINDOW_MS, MIN_NONCE_LEN, MemoryNonceCache, NonceCache, RequestCheck, TokenParams, TokenRequest,
+    create_token_request, verify_token_request,
 };
 
 /// Ably's ceiling on a token's lifetime (24 h).

@@ -66,9 +66,7 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("info", &self.info)
-            .finish_non_exhaustive()
+        f.debug_struct("IssuedToken").field("info", &self.info).finish_non_exhaustive()
     }
 }
 
@@ -112,23 +110,15 @@ impl Tokensmith {
             archived_at: None,
             meta,
         };
-        self.store
-            .insert_token(self.app(), &record, self.config.retention)
-            .await?;
-        Ok(IssuedToken {
-            auth_token: raw,
-            info: record.into(),
-        })
+        self.store.insert_token(self.app(), &record, self.config.retention).await?;
+        Ok(IssuedToken { auth_token: raw, info: record.into() })
     }
 
     /// `page` counts from 1; `per_page` is clamped to 1..=1000.
     pub async fn list_auth_tokens(&self, uid: &str, page: u64, per_page: u64) -> Result<TokenPage> {
         let uid = limits::uid(uid)?;
         let (page, per_page) = (page.max(1), per_page.clamp(1, MAX_PER_PAGE));
-        let (records, counts) = self
-            .store
-            .list_tokens(self.app(), &uid, (page - 1) * per_page, per_page)
-            .await?;
+        let (records, counts) = self.store.list_tokens(self.app(), &uid, (page - 1) * per_page, per_page).await?;
         let total = counts.active + counts.archived;
         Ok(TokenPage {
             tokens: records.into_iter().map(AuthTokenInfo::from).collect(),
@@ -147,19 +137,10 @@ impl Tokensmith {
     }
 
     /// Shallow update of an active token's metadata (given fields replace, others stay).
-    pub async fn update_auth_token(
-        &self,
-        uid: &str,
-        token_or_id: &str,
-        patch: TokenMeta,
-    ) -> Result<AuthTokenInfo> {
+    pub async fn update_auth_token(&self, uid: &str, token_or_id: &str, patch: TokenMeta) -> Result<AuthTokenInfo> {
         limits::token_meta(&patch)?;
         let found = self.find(uid, token_or_id).await?;
-        match self
-            .store
-            .update_token(self.app(), &found.hash, &patch)
-            .await?
-        {
+        match self.store.update_token(self.app(), &found.hash, &patch).await? {
             Some(t) => Ok(t.into()),
             None => Err(Error::AuthTokenNotFound),
         }
@@ -189,28 +170,18 @@ impl Tokensmith {
     pub async fn validate(&self, token: &str) -> Result<Session> {
         auth_token::check(token)?;
         let hash = sha256(token.as_bytes());
-        let (record, user) = self
-            .store
-            .get_session(self.app(), &hash)
-            .await?
-            .ok_or(Error::AuthTokenNotFound)?;
+        let (record, user) = self.store.get_session(self.app(), &hash).await?.ok_or(Error::AuthTokenNotFound)?;
         if record.archived_at.is_some() {
             return Err(Error::AuthTokenNotFound);
         }
         let now = self.ctx.now_ms();
         if let Some(exp) = record.expires_at.filter(|&e| now >= e) {
-            return Err(Error::TokenExpired {
-                by_secs: (now - exp) / 1000,
-                vendor: None,
-            });
+            return Err(Error::TokenExpired { by_secs: (now - exp) / 1000, vendor: None });
         }
         if self.is_revoked(&user.uid, &hash, record.created_at).await? {
             return Err(Error::TokenRevoked);
         }
-        Ok(Session {
-            user,
-            token: record.into(),
-        })
+        Ok(Session { user, token: record.into() })
     }
 
     /// The record a raw token or id names, checked to belong to `uid`.
@@ -218,27 +189,20 @@ impl Tokensmith {
         let uid = limits::uid(uid)?;
         let record = if token_or_id.starts_with(auth_token::PREFIX) {
             auth_token::check(token_or_id)?;
-            self.store
-                .get_token(self.app(), &sha256(token_or_id.as_bytes()))
-                .await?
+            self.store.get_token(self.app(), &sha256(token_or_id.as_bytes())).await?
         } else {
             self.find_by_id(&uid, token_or_id).await?
         };
         match record {
             Some(r) if r.uid == uid => Ok(r),
-            _ if self.store.get_user(self.app(), &uid).await?.is_none() => {
-                Err(Error::UserNotFound(uid))
-            }
+            _ if self.store.get_user(self.app(), &uid).await?.is_none() => Err(Error::UserNotFound(uid)),
             _ => Err(Error::AuthTokenNotFound),
         }
     }
 
     async fn find_by_id(&self, uid: &str, id: &str) -> Result<Option<TokenRecord>> {
         if id.len() != 24 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::malformed(
-                "token",
-                "expected a `tks_` token or a 24-hex-character token id",
-            ));
+            return Err(Error::malformed("token", "expected a `tks_` token or a 24-hex-character token id"));
         }
         let id = id.to_ascii_lowercase();
         let (records, _) = match self.store.list_tokens(self.app(), uid, 0, u64::MAX).await {

@@ -23,19 +23,10 @@ pub const MAX_PUSH_TOKEN: usize = 4096;
 pub fn uid(raw: &str) -> Result<String> {
     let uid = raw.to_ascii_lowercase();
     if uid.is_empty() || uid.len() > MAX_UID {
-        return Err(Error::invalid(
-            "uid",
-            format!("must be 1 to {MAX_UID} characters"),
-        ));
+        return Err(Error::invalid("uid", format!("must be 1 to {MAX_UID} characters")));
     }
-    if !uid
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
-        return Err(Error::invalid(
-            "uid",
-            "may contain only letters, digits, `-` and `_`",
-        ));
+    if !uid.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
+        return Err(Error::invalid("uid", "may contain only letters, digits, `-` and `_`"));
     }
     Ok(uid)
 }
@@ -43,10 +34,7 @@ pub fn uid(raw: &str) -> Result<String> {
 pub fn name(name: &str) -> Result<()> {
     let n = name.chars().count();
     if n == 0 || n > MAX_NAME {
-        return Err(Error::invalid(
-            "name",
-            format!("must be 1 to {MAX_NAME} characters"),
-        ));
+        return Err(Error::invalid("name", format!("must be 1 to {MAX_NAME} characters")));
     }
     Ok(())
 }
@@ -56,19 +44,14 @@ pub fn profile(profile: &Value) -> Result<()> {
         return Err(Error::invalid("profile", "must be an object"));
     }
     if profile.to_string().len() > MAX_PROFILE_BYTES {
-        return Err(Error::invalid(
-            "profile",
-            format!("is over {MAX_PROFILE_BYTES} bytes of JSON"),
-        ));
+        return Err(Error::invalid("profile", format!("is over {MAX_PROFILE_BYTES} bytes of JSON")));
     }
     Ok(())
 }
 
 fn text(field: &'static str, v: &Option<String>, max: usize) -> Result<()> {
     match v {
-        Some(s) if s.chars().count() > max => {
-            Err(Error::invalid(field, format!("is over {max} characters")))
-        }
+        Some(s) if s.chars().count() > max => Err(Error::invalid(field, format!("is over {max} characters"))),
         _ => Ok(()),
     }
 }
@@ -77,15 +60,8 @@ pub fn token_meta(meta: &TokenMeta) -> Result<()> {
     text("platform", &meta.platform, MAX_PLATFORM)?;
     text("user_agent", &meta.user_agent, MAX_USER_AGENT)?;
     text("device_id", &meta.device_id, MAX_DEVICE_ID)?;
-    if meta
-        .app_info
-        .as_ref()
-        .is_some_and(|a| a.to_string().len() > MAX_APP_INFO_BYTES)
-    {
-        return Err(Error::invalid(
-            "app_info",
-            format!("is over {MAX_APP_INFO_BYTES} bytes of JSON"),
-        ));
+    if meta.app_info.as_ref().is_some_and(|a| a.to_string().len() > MAX_APP_INFO_BYTES) {
+        return Err(Error::invalid("app_info", format!("is over {MAX_APP_INFO_BYTES} bytes of JSON")));
     }
     Ok(())
 }
@@ -112,20 +88,11 @@ mod tests {
 
     #[test]
     fn meta_limits() {
-        let ok = TokenMeta {
-            platform: Some("web".into()),
-            ..Default::default()
-        };
+        let ok = TokenMeta { platform: Some("web".into()), ..Default::default() };
         assert!(token_meta(&ok).is_ok());
-        let long = TokenMeta {
-            user_agent: Some("x".repeat(256)),
-            ..Default::default()
-        };
+        let long = TokenMeta { user_agent: Some("x".repeat(256)), ..Default::default() };
         assert_eq!(token_meta(&long).unwrap_err().field(), Some("user_agent"));
-        let big = TokenMeta {
-            app_info: Some(Value::String("x".repeat(3000))),
-            ..Default::default()
-        };
+        let big = TokenMeta { app_info: Some(Value::String("x".repeat(3000))), ..Default::default() };
         assert_eq!(token_meta(&big).unwrap_err().field(), Some("app_info"));
     }
 }

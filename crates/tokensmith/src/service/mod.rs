@@ -58,20 +58,12 @@ pub struct Tokensmith {
 
 impl Tokensmith {
     pub fn new(store: Arc<dyn Store>, ctx: Context, config: Config) -> Self {
-        Tokensmith {
-            store,
-            ctx,
-            config: Arc::new(config),
-        }
+        Tokensmith { store, ctx, config: Arc::new(config) }
     }
 
     /// Opens the store at `url` (see [`store::open`]) with the system clock and CSPRNG.
     pub async fn open(url: &str, config: Config) -> Result<Self> {
-        Ok(Tokensmith::new(
-            store::open(url).await?,
-            Context::system(),
-            config,
-        ))
+        Ok(Tokensmith::new(store::open(url).await?, Context::system(), config))
     }
 
     pub fn config(&self) -> &Config {
@@ -92,10 +84,7 @@ impl Tokensmith {
 
     /// Forgets archived tokens older than the configured age; returns how many.
     pub async fn purge_archived(&self) -> Result<u64> {
-        let before = self
-            .ctx
-            .now_ms()
-            .saturating_sub(self.config.purge_archived_after_ms);
+        let before = self.ctx.now_ms().saturating_sub(self.config.purge_archived_after_ms);
         self.store.purge_archived(self.app(), before).await
     }
 

@@ -44,17 +44,8 @@ impl Tokensmith {
         let session = self.validate(auth_token).await?;
         // FCM tokens are web or android; the session's own platform tells which (CometChat).
         let platform = platform.unwrap_or_else(|| {
-            let p = session
-                .token
-                .platform
-                .as_deref()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            if p.contains("web") || p.contains("javascript") {
-                "web"
-            } else {
-                "android"
-            }
+            let p = session.token.platform.as_deref().unwrap_or_default().to_ascii_lowercase();
+            if p.contains("web") || p.contains("javascript") { "web" } else { "android" }
         });
         let registration = PushRegistration {
             token_hash: hash_of(auth_token),
@@ -88,9 +79,7 @@ impl Tokensmith {
         let session = self.validate(auth_token).await?;
         let hash = hash_of(auth_token);
         let only = (!all).then_some(&hash);
-        self.store
-            .delete_push(self.app(), &session.user.uid, only)
-            .await
+        self.store.delete_push(self.app(), &session.user.uid, only).await
     }
 
     /// Ends the session: deletes the token and its push registration (CometChat's `DELETE /me`).

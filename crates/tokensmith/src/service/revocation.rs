@@ -54,11 +54,7 @@ impl Tokensmith {
             };
         }
         let explained = crate::explain(&self.ctx, token, None)?;
-        let forget_after = explained
-            .expires_at
-            .map(|s| s * 1000)
-            .unwrap_or(now + LONGEST_TOKEN_MS)
-            .max(now);
+        let forget_after = explained.expires_at.map(|s| s * 1000).unwrap_or(now + LONGEST_TOKEN_MS).max(now);
         let revocation = Revocation {
             subject: token_subject(&hash_of(token)),
             issued_before: u64::MAX,
@@ -70,11 +66,7 @@ impl Tokensmith {
 
     /// Revokes every token of `subject` (a uid, which is also the Ably client id) issued before
     /// `issued_before`: auth tokens, Ably JWTs and Agora tokens alike.
-    pub async fn revoke_subject(
-        &self,
-        subject: &str,
-        options: RevokeOptions,
-    ) -> Result<RevokeResult> {
+    pub async fn revoke_subject(&self, subject: &str, options: RevokeOptions) -> Result<RevokeResult> {
         if subject.is_empty() {
             return Err(Error::invalid("subject", "must not be empty"));
         }
@@ -84,16 +76,9 @@ impl Tokensmith {
             return Err(Error::invalid("issued_before", "must not be in the future"));
         }
         if now - issued_before > 3_600_000 {
-            return Err(Error::invalid(
-                "issued_before",
-                "must be at most one hour in the past",
-            ));
+            return Err(Error::invalid("issued_before", "must be at most one hour in the past"));
         }
-        let applies_at = if options.allow_reauth_margin {
-            now + self.config.reauth_margin_ms
-        } else {
-            now
-        };
+        let applies_at = if options.allow_reauth_margin { now + self.config.reauth_margin_ms } else { now };
         let revocation = Revocation {
             subject: uid_subject(subject),
             issued_before,
@@ -102,38 +87,20 @@ impl Tokensmith {
             forget_after: u64::MAX,
         };
         self.store.add_revocation(self.app(), &revocation).await?;
-        Ok(RevokeResult {
-            issued_before,
-            applies_at,
-        })
+        Ok(RevokeResult { issued_before, applies_at })
     }
 
     /// Is a token of `subject` (uid / client id), with this hash, issued at `issued_at_ms`, revoked now?
-    pub(super) async fn is_revoked(
-        &self,
-        subject: &str,
-        hash: &TokenHash,
-        issued_at_ms: u64,
-    ) -> Result<bool> {
+    pub(super) async fn is_revoked(&self, subject: &str, hash: &TokenHash, issued_at_ms: u64) -> Result<bool> {
         let subjects = [uid_subject(subject), token_subject(hash)];
-        self.store
-            .is_revoked(self.app(), &subjects, issued_at_ms, self.ctx.now_ms())
-            .await
+        self.store.is_revoked(self.app(), &subjects, issued_at_ms, self.ctx.now_ms()).await
     }
 
     /// [`ably::verify_token`], then revocation (by client id and by token).
-    pub async fn verify_ably_token(
-        &self,
-        token: &str,
-        key: &Key,
-        check: &TokenCheck,
-    ) -> Result<Claims> {
+    pub async fn verify_ably_token(&self, token: &str, key: &Key, check: &TokenCheck) -> Result<Claims> {
         let claims = ably::verify_token(&self.ctx, token, key, check)?;
         let subject = claims.client_id.clone().unwrap_or_default();
-        if self
-            .is_revoked(&subject, &hash_of(token), claims.iat * 1000)
-            .await?
-        {
+        if self.is_revoked(&subject, &hash_of(token), claims.iat * 1000).await? {
             return Err(Error::TokenRevoked);
         }
         Ok(claims)
@@ -155,10 +122,7 @@ impl Tokensmith {
                 _ => None,
             })
             .unwrap_or_default();
-        if self
-            .is_revoked(&subject, &hash_of(token), u64::from(parsed.issue_ts) * 1000)
-            .await?
-        {
+        if self.is_revoked(&subject, &hash_of(token), u64::from(parsed.issue_ts) * 1000).await? {
             return Err(Error::TokenRevoked);
         }
         Ok(parsed)
@@ -179,11 +143,7 @@ impl Tokensmith {
         let params = ably::verify_token_request(&self.ctx, request, key, &check)?;
         let now = self.ctx.now_ms();
         let expires = request.timestamp.saturating_add(check.window_ms);
-        if !self
-            .store
-            .remember_nonce(self.app(), &request.key_name, &request.nonce, expires, now)
-            .await?
-        {
+        if !self.store.remember_nonce(self.app(), &request.key_name, &request.nonce, expires, now).await? {
             return Err(Error::ReplayedNonce);
         }
         Ok(params)

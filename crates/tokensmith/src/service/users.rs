@@ -38,12 +38,7 @@ impl Tokensmith {
         limits::name(&name)?;
         limits::profile(&new.profile)?;
         limits::token_meta(&new.token_meta)?;
-        let user = User {
-            uid,
-            name,
-            created_at: self.ctx.now_ms(),
-            profile: new.profile,
-        };
+        let user = User { uid, name, created_at: self.ctx.now_ms(), profile: new.profile };
         self.store.create_user(self.app(), &user).await?;
         let auth_token = match new.with_auth_token {
             true => Some(self.create_auth_token(&user.uid, new.token_meta).await?),
@@ -54,10 +49,7 @@ impl Tokensmith {
 
     pub async fn get_user(&self, uid: &str) -> Result<User> {
         let uid = limits::uid(uid)?;
-        self.store
-            .get_user(self.app(), &uid)
-            .await?
-            .ok_or(Error::UserNotFound(uid))
+        self.store.get_user(self.app(), &uid).await?.ok_or(Error::UserNotFound(uid))
     }
 
     /// Deletes the user, its auth tokens and its push registrations.

@@ -1,17 +1,16 @@
 //! `memory://`: the whole state behind one mutex. For tests and single-process use.
 //!
-//! Records are kept compact (about 130 bytes per retained token: the 32-byte hash key, a shared
-//! uid, the redacted tail, three times and optional boxed metadata), and each user keeps its
-//! token hashes in creation order, so retention pops from the front without sorting.
+//! Records are kept compact: a 32-byte hash key and a 32-byte value (user slot, redacted tail,
+//! creation time, expiry and archive times in seconds, optional boxed metadata), about 170 bytes
+//! per retained token with the map's and the per-user queue's overhead. Each user keeps its token
+//! hashes in creation order, so retention pops from the front without sorting.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{
-    PushRegistration, Revocation, Store, TokenCounts, TokenHash, TokenMeta, TokenRecord, User,
-};
+use super::{PushRegistration, Revocation, Store, TokenCounts, TokenHash, TokenMeta, TokenRecord, User};
 use crate::auth_token::PREFIX;
 use crate::error::{Error, Result};
 
@@ -22,7 +21,10 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct AppState {
-    users: HashMap<Arc<str>, UserEntry>,
+    /// uid → index in `slots`.
+    users: HashMap<Arc<str>, u32>,
+    slots: Vec<Option<UserEntry>>,
+    free_slots: Vec<u32>,
     tokens: HashMap<TokenHash, Compact>,
     push: HashMap<TokenHash, PushRegistration>,
     revocations: HashMap<String, Vec<Revocation>>,
@@ -30,8 +32,6 @@ struct AppState {
 }
 
 struct UserEntry {
-    /// The uid, shared with every token record of the user.
-    uid: Arc<str>,
     user: User,
     /// Active tokens, oldest first.
     active: VecDeque<TokenHash>,
@@ -39,33 +39,38 @@ struct UserEntry {
     archived: VecDeque<TokenHash>,
 }
 
-/// A token record without its hash (the map key); 0 stands for "none" in the times.
+/// A token record without its hash (the map key): 32 bytes. Expiry and archive times are whole
+/// seconds (expiry rounded up, so never early); 0 stands for "none".
 struct Compact {
-    uid: Arc<str>,
+    slot: u32,
     /// The last 4 characters of the token (the redacted form is `tks_…` + these).
     tail: [u8; 4],
     created_at: u64,
-    expires_at: u64,
-    archived_at: u64,
+    expires_s: u32,
+    archived_s: u32,
     meta: Option<Box<TokenMeta>>,
 }
 
+fn secs(ms: u64) -> u32 {
+    u32::try_from(ms.div_ceil(1000)).unwrap_or(u32::MAX)
+}
+
 impl Compact {
-    fn record(&self, hash: &TokenHash) -> TokenRecord {
-        let nonzero = |v: u64| (v != 0).then_some(v);
+    fn record(&self, hash: &TokenHash, uid: &str) -> TokenRecord {
+        let ms = |s: u32| (s != 0).then_some(u64::from(s) * 1000);
         TokenRecord {
             hash: *hash,
-            uid: self.uid.to_string(),
+            uid: uid.to_owned(),
             redacted: format!("{PREFIX}…{}", String::from_utf8_lossy(&self.tail)),
             created_at: self.created_at,
-            expires_at: nonzero(self.expires_at),
-            archived_at: nonzero(self.archived_at),
+            expires_at: ms(self.expires_s),
+            archived_at: ms(self.archived_s),
             meta: self.meta.as_deref().cloned().unwrap_or_default(),
         }
     }
 
     fn is_active(&self) -> bool {
-        self.archived_at == 0
+        self.archived_s == 0
     }
 }
 
@@ -85,6 +90,24 @@ impl AppState {
         self.tokens.remove(hash);
         self.push.remove(hash);
     }
+
+    fn entry(&self, uid: &str) -> Option<&UserEntry> {
+        self.users.get(uid).and_then(|&slot| self.slots[slot as usize].as_ref())
+    }
+
+    fn entry_mut(&mut self, uid: &str) -> Option<(u32, &mut UserEntry)> {
+        let slot = *self.users.get(uid)?;
+        self.slots[slot as usize].as_mut().map(|e| (slot, e))
+    }
+
+    fn user_of(&self, c: &Compact) -> Option<&User> {
+        self.slots[c.slot as usize].as_ref().map(|e| &e.user)
+    }
+
+    fn record(&self, hash: &TokenHash) -> Option<TokenRecord> {
+        let c = self.tokens.get(hash)?;
+        Some(c.record(hash, &self.user_of(c)?.uid))
+    }
 }
 
 #[async_trait]
@@ -94,59 +117,43 @@ impl Store for MemoryStore {
             if s.users.contains_key(user.uid.as_str()) {
                 return Err(Error::UidAlreadyExists(user.uid.clone()));
             }
-            let uid: Arc<str> = user.uid.as_str().into();
-            let entry = UserEntry {
-                uid: uid.clone(),
-                user: user.clone(),
-                active: VecDeque::new(),
-                archived: VecDeque::new(),
+            let entry = UserEntry { user: user.clone(), active: VecDeque::new(), archived: VecDeque::new() };
+            let slot = match s.free_slots.pop() {
+                Some(slot) => {
+                    s.slots[slot as usize] = Some(entry);
+                    slot
+                }
+                None => {
+                    let slot =
+                        u32::try_from(s.slots.len()).map_err(|_| Error::StoreUnavailable("too many users".into()))?;
+                    s.slots.push(Some(entry));
+                    slot
+                }
             };
-            s.users.insert(uid, entry);
+            s.users.insert(user.uid.as_str().into(), slot);
             Ok(())
         })
     }
 
     async fn get_user(&self, app: &str, uid: &str) -> Result<Option<User>> {
-        Ok(self.with_app(app, |s| s.users.get(uid).map(|e| e.user.clone())))
+        Ok(self.with_app(app, |s| s.entry(uid).map(|e| e.user.clone())))
     }
 
     async fn delete_user(&self, app: &str, uid: &str) -> Result<bool> {
         Ok(self.with_app(app, |s| {
-            let Some(entry) = s.users.remove(uid) else {
-                return false;
-            };
+            let Some(slot) = s.users.remove(uid) else { return false };
+            let entry = s.slots[slot as usize].take().expect("a mapped slot is occupied");
             for hash in entry.active.iter().chain(&entry.archived) {
                 s.drop_token(hash);
             }
+            s.free_slots.push(slot);
             true
         }))
     }
 
-    async fn insert_token(
-        &self,
-        app: &str,
-        token: &TokenRecord,
-        keep: u32,
-    ) -> Result<Vec<TokenHash>> {
+    async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>> {
         self.with_app(app, |s| {
-            let entry = s
-                .users
-                .get_mut(token.uid.as_str())
-                .ok_or_else(|| Error::UserNotFound(token.uid.clone()))?;
-            // The redacted form ends in the token's last 4 (ASCII) characters.
-            let r = token.redacted.as_bytes();
-            let tail = r
-                .get(r.len().saturating_sub(4)..)
-                .and_then(|t| t.try_into().ok())
-                .unwrap_or(*b"????");
-            let compact = Compact {
-                uid: entry.uid.clone(),
-                tail,
-                created_at: token.created_at,
-                expires_at: token.expires_at.unwrap_or(0),
-                archived_at: 0,
-                meta: (!token.meta.is_empty()).then(|| Box::new(token.meta.clone())),
-            };
+            let (slot, entry) = s.entry_mut(&token.uid).ok_or_else(|| Error::UserNotFound(token.uid.clone()))?;
             entry.active.push_back(token.hash);
             let mut archived = Vec::new();
             while keep > 0 && entry.active.len() > keep as usize {
@@ -156,10 +163,21 @@ impl Store for MemoryStore {
             }
             for old in &archived {
                 if let Some(rec) = s.tokens.get_mut(old) {
-                    rec.archived_at = token.created_at.max(1);
+                    rec.archived_s = secs(token.created_at).max(1);
                 }
                 s.push.remove(old);
             }
+            // The redacted form ends in the token's last 4 (ASCII) characters.
+            let r = token.redacted.as_bytes();
+            let tail = r.get(r.len().saturating_sub(4)..).and_then(|t| t.try_into().ok()).unwrap_or(*b"????");
+            let compact = Compact {
+                slot,
+                tail,
+                created_at: token.created_at,
+                expires_s: token.expires_at.map(secs).unwrap_or(0),
+                archived_s: 0,
+                meta: (!token.meta.is_empty()).then(|| Box::new(token.meta.clone())),
+            };
             s.tokens.insert(token.hash, compact);
             Ok(archived)
         })
@@ -173,61 +191,44 @@ impl Store for MemoryStore {
         limit: u64,
     ) -> Result<(Vec<TokenRecord>, TokenCounts)> {
         self.with_app(app, |s| {
-            let entry = s
-                .users
-                .get(uid)
-                .ok_or_else(|| Error::UserNotFound(uid.to_owned()))?;
-            let counts = TokenCounts {
-                active: entry.active.len() as u64,
-                archived: entry.archived.len() as u64,
-            };
+            let entry = s.entry(uid).ok_or_else(|| Error::UserNotFound(uid.to_owned()))?;
+            let counts = TokenCounts { active: entry.active.len() as u64, archived: entry.archived.len() as u64 };
             let newest_first = entry.active.iter().rev().chain(entry.archived.iter().rev());
             let page = newest_first
                 .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .filter_map(|h| s.tokens.get(h).map(|c| c.record(h)))
+                .filter_map(|h| s.tokens.get(h).map(|c| c.record(h, &entry.user.uid)))
                 .collect();
             Ok((page, counts))
         })
     }
 
     async fn get_token(&self, app: &str, hash: &TokenHash) -> Result<Option<TokenRecord>> {
-        Ok(self.with_app(app, |s| s.tokens.get(hash).map(|c| c.record(hash))))
+        Ok(self.with_app(app, |s| s.record(hash)))
     }
 
-    async fn get_session(
-        &self,
-        app: &str,
-        hash: &TokenHash,
-    ) -> Result<Option<(TokenRecord, User)>> {
+    async fn get_session(&self, app: &str, hash: &TokenHash) -> Result<Option<(TokenRecord, User)>> {
         Ok(self.with_app(app, |s| {
             let c = s.tokens.get(hash)?;
-            let user = s.users.get(&c.uid)?.user.clone();
-            Some((c.record(hash), user))
+            let user = s.user_of(c)?;
+            Some((c.record(hash, &user.uid), user.clone()))
         }))
     }
 
-    async fn update_token(
-        &self,
-        app: &str,
-        hash: &TokenHash,
-        patch: &TokenMeta,
-    ) -> Result<Option<TokenRecord>> {
+    async fn update_token(&self, app: &str, hash: &TokenHash, patch: &TokenMeta) -> Result<Option<TokenRecord>> {
         Ok(self.with_app(app, |s| {
             let c = s.tokens.get_mut(hash).filter(|c| c.is_active())?;
             let mut meta = c.meta.take().map(|m| *m).unwrap_or_default();
             meta.apply(patch);
             c.meta = (!meta.is_empty()).then(|| Box::new(meta));
-            Some(c.record(hash))
+            s.record(hash)
         }))
     }
 
     async fn delete_token(&self, app: &str, hash: &TokenHash) -> Result<bool> {
         Ok(self.with_app(app, |s| {
-            let Some(c) = s.tokens.get(hash) else {
-                return false;
-            };
-            if let Some(entry) = s.users.get_mut(&c.uid) {
+            let Some(slot) = s.tokens.get(hash).map(|c| c.slot) else { return false };
+            if let Some(entry) = s.slots[slot as usize].as_mut() {
                 entry.active.retain(|h| h != hash);
                 entry.archived.retain(|h| h != hash);
             }
@@ -238,14 +239,8 @@ impl Store for MemoryStore {
 
     async fn flush_tokens(&self, app: &str, uid: &str) -> Result<u64> {
         Ok(self.with_app(app, |s| {
-            let Some(entry) = s.users.get_mut(uid) else {
-                return 0;
-            };
-            let hashes: Vec<TokenHash> = entry
-                .active
-                .drain(..)
-                .chain(entry.archived.drain(..))
-                .collect();
+            let Some((_, entry)) = s.entry_mut(uid) else { return 0 };
+            let hashes: Vec<TokenHash> = entry.active.drain(..).chain(entry.archived.drain(..)).collect();
             for hash in &hashes {
                 s.drop_token(hash);
             }
@@ -256,9 +251,9 @@ impl Store for MemoryStore {
     async fn purge_archived(&self, app: &str, before: u64) -> Result<u64> {
         Ok(self.with_app(app, |s| {
             let mut purged = 0;
-            for entry in s.users.values_mut() {
+            for entry in s.slots.iter_mut().flatten() {
                 while let Some(h) = entry.archived.front().copied() {
-                    match s.tokens.get(&h).map(|c| c.archived_at) {
+                    match s.tokens.get(&h).map(|c| u64::from(c.archived_s) * 1000) {
                         Some(at) if at >= before => break,
                         _ => {
                             entry.archived.pop_front();
@@ -276,22 +271,13 @@ impl Store for MemoryStore {
         self.with_app(app, |s| {
             let list = s.revocations.entry(revocation.subject.clone()).or_default();
             // An entry is superseded by one that covers at least as much, at least as early.
-            list.retain(|r| {
-                !(revocation.issued_before >= r.issued_before
-                    && revocation.applies_at <= r.applies_at)
-            });
+            list.retain(|r| !(revocation.issued_before >= r.issued_before && revocation.applies_at <= r.applies_at));
             list.push(revocation.clone());
         });
         Ok(())
     }
 
-    async fn is_revoked(
-        &self,
-        app: &str,
-        subjects: &[String],
-        issued_at: u64,
-        now: u64,
-    ) -> Result<bool> {
+    async fn is_revoked(&self, app: &str, subjects: &[String], issued_at: u64, now: u64) -> Result<bool> {
         Ok(self.with_app(app, |s| {
             subjects
                 .iter()
@@ -301,14 +287,7 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn remember_nonce(
-        &self,
-        app: &str,
-        key_name: &str,
-        nonce: &str,
-        expires_at: u64,
-        now: u64,
-    ) -> Result<bool> {
+    async fn remember_nonce(&self, app: &str, key_name: &str, nonce: &str, expires_at: u64, now: u64) -> Result<bool> {
         Ok(self.with_app(app, |s| {
             if s.nonces.len() > 4096 {
                 s.nonces.retain(|_, exp| *exp > now);
@@ -326,11 +305,7 @@ impl Store for MemoryStore {
 
     async fn put_push(&self, app: &str, registration: &PushRegistration) -> Result<()> {
         self.with_app(app, |s| {
-            if !s
-                .tokens
-                .get(&registration.token_hash)
-                .is_some_and(Compact::is_active)
-            {
+            if !s.tokens.get(&registration.token_hash).is_some_and(Compact::is_active) {
                 return Err(Error::AuthTokenNotFound);
             }
             s.push.insert(registration.token_hash, registration.clone());
@@ -363,5 +338,15 @@ impl Store for MemoryStore {
 
     async fn ping(&self) -> Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Compact>(), 32);
     }
 }

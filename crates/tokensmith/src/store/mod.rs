@@ -7,13 +7,14 @@
 
 mod memory;
 mod model;
+mod redis;
+mod redis_scripts;
 mod sqlite;
 
 pub use memory::MemoryStore;
 pub(crate) use model::hex;
-pub use model::{
-    PushRegistration, Revocation, TokenCounts, TokenHash, TokenMeta, TokenRecord, User, token_id,
-};
+pub use model::{PushRegistration, Revocation, TokenCounts, TokenHash, TokenMeta, TokenRecord, User, token_id};
+pub use redis::RedisStore;
 pub use sqlite::SqliteStore;
 
 use std::sync::Arc;
@@ -37,12 +38,7 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a token for an existing user (`USER_NOT_FOUND` otherwise) and, in the same step,
     /// archives the oldest active tokens beyond `keep` (0 = unlimited) and drops their push
     /// registrations. Returns the hashes archived.
-    async fn insert_token(
-        &self,
-        app: &str,
-        token: &TokenRecord,
-        keep: u32,
-    ) -> Result<Vec<TokenHash>>;
+    async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>>;
     /// A user's tokens, newest first (archived included), `offset`/`limit` paged.
     async fn list_tokens(
         &self,
@@ -54,15 +50,9 @@ pub trait Store: Send + Sync + 'static {
     /// By hash (what a presented raw token hashes to).
     async fn get_token(&self, app: &str, hash: &TokenHash) -> Result<Option<TokenRecord>>;
     /// A token with its user, in one lookup (the hot path of every authenticated call).
-    async fn get_session(&self, app: &str, hash: &TokenHash)
-    -> Result<Option<(TokenRecord, User)>>;
+    async fn get_session(&self, app: &str, hash: &TokenHash) -> Result<Option<(TokenRecord, User)>>;
     /// Applies `patch` to an active token; `None` if absent or archived.
-    async fn update_token(
-        &self,
-        app: &str,
-        hash: &TokenHash,
-        patch: &TokenMeta,
-    ) -> Result<Option<TokenRecord>>;
+    async fn update_token(&self, app: &str, hash: &TokenHash, patch: &TokenMeta) -> Result<Option<TokenRecord>>;
     /// Deletes one token and its push registration; false if absent.
     async fn delete_token(&self, app: &str, hash: &TokenHash) -> Result<bool>;
     /// Deletes all of a user's tokens and push registrations; returns how many tokens.
@@ -73,23 +63,10 @@ pub trait Store: Send + Sync + 'static {
     /// Records a watermark (older ones for the subject stay until superseded or forgotten).
     async fn add_revocation(&self, app: &str, revocation: &Revocation) -> Result<()>;
     /// True when any watermark of `subjects` in force at `now` covers a token issued at `issued_at`.
-    async fn is_revoked(
-        &self,
-        app: &str,
-        subjects: &[String],
-        issued_at: u64,
-        now: u64,
-    ) -> Result<bool>;
+    async fn is_revoked(&self, app: &str, subjects: &[String], issued_at: u64, now: u64) -> Result<bool>;
 
     /// Remembers `(key_name, nonce)` until `expires_at`; false if it was already there (a replay).
-    async fn remember_nonce(
-        &self,
-        app: &str,
-        key_name: &str,
-        nonce: &str,
-        expires_at: u64,
-        now: u64,
-    ) -> Result<bool>;
+    async fn remember_nonce(&self, app: &str, key_name: &str, nonce: &str, expires_at: u64, now: u64) -> Result<bool>;
 
     /// Registers (or replaces) the push registration of one auth token.
     async fn put_push(&self, app: &str, registration: &PushRegistration) -> Result<()>;
@@ -102,24 +79,15 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens a store from its URL: `memory://`, `sqlite://PATH` (`sqlite::memory:` for a private
-/// in-memory database) or `redis://HOST:PORT/DB`.
+/// in-memory database) or `redis://HOST:PORT/DB` (parameters: see [`RedisStore`]).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url == "memory://" || url == "memory:" {
         Ok(Arc::new(MemoryStore::default()))
-    } else if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    {
+    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         Ok(Arc::new(SqliteStore::open(path).await?))
     } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-        Err(Error::invalid(
-            "store",
-            "the Redis backend is not available in this build yet",
-        ))
+        Ok(Arc::new(RedisStore::open(url).await?))
     } else {
-        Err(Error::invalid(
-            "store",
-            "expected memory://, sqlite://PATH or redis://HOST:PORT/DB",
-        ))
+        Err(Error::invalid("store", "expected memory://, sqlite://PATH or redis://HOST:PORT/DB"))
     }
 }

@@ -11,9 +11,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::oneshot;
 
-use super::{
-    PushRegistration, Revocation, Store, TokenCounts, TokenHash, TokenMeta, TokenRecord, User,
-};
+use super::{PushRegistration, Revocation, Store, TokenCounts, TokenHash, TokenMeta, TokenRecord, User};
 use crate::error::{Error, Result};
 
 /// Schema versions, applied in order on open; `PRAGMA user_version` records the last applied.
@@ -21,6 +19,7 @@ const MIGRATIONS: &[&str] = &[r"
     CREATE TABLE users (
         app TEXT NOT NULL, uid TEXT NOT NULL, name TEXT NOT NULL,
         created_at INTEGER NOT NULL, profile TEXT,
+        active INTEGER NOT NULL DEFAULT 0, -- active tokens, so retention needs no count
         PRIMARY KEY (app, uid)
     ) WITHOUT ROWID;
     CREATE TABLE tokens (
@@ -67,22 +66,15 @@ fn connect(path: Option<&PathBuf>) -> Result<Connection> {
         None => Connection::open_in_memory(),
     }
     .map_err(db_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
         .map_err(db_err)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-    )
-    .map_err(db_err)?;
     Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let version: i64 = tx
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(db_err)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(db_err)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db_err)?;
     let version = usize::try_from(version).unwrap_or(usize::MAX);
     if version > MIGRATIONS.len() {
         return Err(Error::StoreUnavailable(format!(
@@ -92,8 +84,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         tx.execute_batch(sql).map_err(db_err)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
-            .map_err(db_err)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(db_err)?;
     }
     tx.commit().map_err(db_err)
 }
@@ -134,13 +125,8 @@ impl SqliteStore {
     /// `:memory:` gives a private in-memory database.
     pub async fn open(path: &str) -> Result<SqliteStore> {
         let path = (path != ":memory:").then(|| PathBuf::from(path));
-        if let Some(dir) = path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::StoreUnavailable(format!("sqlite: {e}")))?;
+        if let Some(dir) = path.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::StoreUnavailable(format!("sqlite: {e}")))?;
         }
         let mut conn = connect(path.as_ref())?;
         migrate(&mut conn)?;
@@ -149,28 +135,17 @@ impl SqliteStore {
             .name("tokensmith-sqlite-writer".into())
             .spawn(move || write_loop(conn, rx))
             .map_err(|e| Error::StoreUnavailable(format!("cannot start the writer thread: {e}")))?;
-        Ok(SqliteStore {
-            writer: Mutex::new(tx),
-            readers: Mutex::new(Vec::new()),
-            path,
-        })
+        Ok(SqliteStore { writer: Mutex::new(tx), readers: Mutex::new(Vec::new()), path })
     }
 
     /// Runs `f` on the writer inside the next transaction; resolves once that is committed.
-    async fn write<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
-    ) -> Result<R> {
+    async fn write<R: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<R> + Send + 'static) -> Result<R> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = conn.and_then(|c| {
                 c.execute_batch("SAVEPOINT job").map_err(db_err)?;
                 let r = f(c);
-                let end = if r.is_ok() {
-                    "RELEASE job"
-                } else {
-                    "ROLLBACK TO job; RELEASE job"
-                };
+                let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                 c.execute_batch(end).map_err(db_err)?;
                 r
             });
@@ -181,21 +156,13 @@ impl SqliteStore {
                 });
             })
         });
-        let sent = self
-            .writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send(job);
+        let sent = self.writer.lock().unwrap_or_else(|p| p.into_inner()).send(job);
         sent.map_err(|_| Error::StoreUnavailable("sqlite writer stopped".into()))?;
-        rx.await
-            .map_err(|_| Error::StoreUnavailable("sqlite writer stopped".into()))?
+        rx.await.map_err(|_| Error::StoreUnavailable("sqlite writer stopped".into()))?
     }
 
     /// Runs a read on a pooled reader connection (point lookups; cheap enough to run inline).
-    async fn read<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
-    ) -> Result<R> {
+    async fn read<R: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<R> + Send + 'static) -> Result<R> {
         if self.path.is_none() {
             return self.write(f).await;
         }
@@ -225,9 +192,7 @@ fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         created_at: r.get::<_, i64>(3)? as u64,
         expires_at: r.get::<_, Option<i64>>(4)?.map(|v| v as u64),
         archived_at: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
-        meta: meta
-            .and_then(|m| serde_json::from_str(&m).ok())
-            .unwrap_or_default(),
+        meta: meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default(),
     })
 }
 
@@ -237,9 +202,7 @@ fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
         uid: r.get(at)?,
         name: r.get(at + 1)?,
         created_at: r.get::<_, i64>(at + 2)? as u64,
-        profile: profile
-            .and_then(|p| serde_json::from_str(&p).ok())
-            .unwrap_or_default(),
+        profile: profile.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or_default(),
     })
 }
 
@@ -250,10 +213,7 @@ fn meta_text(meta: &TokenMeta) -> Option<String> {
 fn get_token_in(c: &Connection, app: &str, hash: &TokenHash) -> Result<Option<TokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE app = ?1 AND hash = ?2");
     c.prepare_cached(&sql)
-        .and_then(|mut s| {
-            s.query_row(params![app, &hash[..]], token_from_row)
-                .optional()
-        })
+        .and_then(|mut s| s.query_row(params![app, &hash[..]], token_from_row).optional())
         .map_err(db_err)
 }
 
@@ -268,7 +228,9 @@ impl Store for SqliteStore {
         self.write(move |c| {
             let profile = (!user.profile.is_null()).then(|| user.profile.to_string());
             let n = c
-                .prepare_cached("INSERT OR IGNORE INTO users (app, uid, name, created_at, profile) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO users (app, uid, name, created_at, profile) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
                 .and_then(|mut s| s.execute(params![app, user.uid, user.name, i(user.created_at), profile]))
                 .map_err(db_err)?;
             if n == 0 { Err(Error::UidAlreadyExists(user.uid)) } else { Ok(()) }
@@ -279,14 +241,9 @@ impl Store for SqliteStore {
     async fn get_user(&self, app: &str, uid: &str) -> Result<Option<User>> {
         let (app, uid) = (app.to_owned(), uid.to_owned());
         self.read(move |c| {
-            c.prepare_cached(
-                "SELECT uid, name, created_at, profile FROM users WHERE app = ?1 AND uid = ?2",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![app, uid], |r| user_from_row(r, 0))
-                    .optional()
-            })
-            .map_err(db_err)
+            c.prepare_cached("SELECT uid, name, created_at, profile FROM users WHERE app = ?1 AND uid = ?2")
+                .and_then(|mut s| s.query_row(params![app, uid], |r| user_from_row(r, 0)).optional())
+                .map_err(db_err)
         })
         .await
     }
@@ -294,42 +251,23 @@ impl Store for SqliteStore {
     async fn delete_user(&self, app: &str, uid: &str) -> Result<bool> {
         let (app, uid) = (app.to_owned(), uid.to_owned());
         self.write(move |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM users WHERE app = ?1 AND uid = ?2",
-                    params![app, uid],
-                )
-                .map_err(db_err)?;
-            c.execute(
-                "DELETE FROM tokens WHERE app = ?1 AND uid = ?2",
-                params![app, uid],
-            )
-            .map_err(db_err)?;
-            c.execute(
-                "DELETE FROM push WHERE app = ?1 AND uid = ?2",
-                params![app, uid],
-            )
-            .map_err(db_err)?;
+            let n = c.execute("DELETE FROM users WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
+            c.execute("DELETE FROM tokens WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
+            c.execute("DELETE FROM push WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
             Ok(n > 0)
         })
         .await
     }
 
-    async fn insert_token(
-        &self,
-        app: &str,
-        token: &TokenRecord,
-        keep: u32,
-    ) -> Result<Vec<TokenHash>> {
+    async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>> {
         let (app, t) = (app.to_owned(), token.clone());
         self.write(move |c| {
-            let exists = c
-                .prepare_cached("SELECT 1 FROM users WHERE app = ?1 AND uid = ?2")
-                .and_then(|mut s| s.exists(params![app, t.uid]))
+            // Counting on the user row doubles as the existence check.
+            let active: Option<i64> = c
+                .prepare_cached("UPDATE users SET active = active + 1 WHERE app = ?1 AND uid = ?2 RETURNING active")
+                .and_then(|mut s| s.query_row(params![app, t.uid], |r| r.get(0)).optional())
                 .map_err(db_err)?;
-            if !exists {
-                return Err(Error::UserNotFound(t.uid));
-            }
+            let Some(active) = active else { return Err(Error::UserNotFound(t.uid)) };
             c.prepare_cached(
                 "INSERT INTO tokens (app, hash, uid, redacted, created_at, expires_at, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
@@ -337,28 +275,30 @@ impl Store for SqliteStore {
                 s.execute(params![app, &t.hash[..], t.uid, t.redacted, i(t.created_at), t.expires_at.map(i), meta_text(&t.meta)])
             })
             .map_err(db_err)?;
-            if keep == 0 {
+            let excess = if keep == 0 { 0 } else { active - i64::from(keep) };
+            if excess <= 0 {
                 return Ok(Vec::new());
             }
-            // Everything active beyond the newest `keep`, oldest first.
+            // The oldest active tokens beyond `keep`: archive them and drop their push registrations.
             let archived: Vec<TokenHash> = c
                 .prepare_cached(
-                    "SELECT hash FROM tokens WHERE app = ?1 AND uid = ?2 AND archived_at IS NULL ORDER BY seq DESC LIMIT -1 OFFSET ?3",
+                    "UPDATE tokens SET archived_at = ?4 WHERE seq IN (SELECT seq FROM tokens \
+                     WHERE app = ?1 AND uid = ?2 AND archived_at IS NULL ORDER BY seq LIMIT ?3) RETURNING hash",
                 )
                 .and_then(|mut s| {
-                    s.query_map(params![app, t.uid, keep], |r| r.get::<_, Vec<u8>>(0))?
+                    s.query_map(params![app, t.uid, excess, i(t.created_at)], |r| r.get::<_, Vec<u8>>(0))?
                         .map(|h| h.map(|h| h.try_into().unwrap_or([0; 32])))
                         .collect()
                 })
                 .map_err(db_err)?;
             for h in &archived {
-                c.prepare_cached("UPDATE tokens SET archived_at = ?3 WHERE app = ?1 AND hash = ?2")
-                    .and_then(|mut s| s.execute(params![app, &h[..], i(t.created_at)]))
-                    .map_err(db_err)?;
                 c.prepare_cached("DELETE FROM push WHERE app = ?1 AND token_hash = ?2")
                     .and_then(|mut s| s.execute(params![app, &h[..]]))
                     .map_err(db_err)?;
             }
+            c.prepare_cached("UPDATE users SET active = active - ?3 WHERE app = ?1 AND uid = ?2")
+                .and_then(|mut s| s.execute(params![app, t.uid, archived.len() as i64]))
+                .map_err(db_err)?;
             Ok(archived)
         })
         .await
@@ -403,11 +343,7 @@ impl Store for SqliteStore {
         self.read(move |c| get_token_in(c, &app, &hash)).await
     }
 
-    async fn get_session(
-        &self,
-        app: &str,
-        hash: &TokenHash,
-    ) -> Result<Option<(TokenRecord, User)>> {
+    async fn get_session(&self, app: &str, hash: &TokenHash) -> Result<Option<(TokenRecord, User)>> {
         let (app, hash) = (app.to_owned(), *hash);
         self.read(move |c| {
             let sql = "SELECT t.hash, t.uid, t.redacted, t.created_at, t.expires_at, t.archived_at, t.meta, \
@@ -422,16 +358,10 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_token(
-        &self,
-        app: &str,
-        hash: &TokenHash,
-        patch: &TokenMeta,
-    ) -> Result<Option<TokenRecord>> {
+    async fn update_token(&self, app: &str, hash: &TokenHash, patch: &TokenMeta) -> Result<Option<TokenRecord>> {
         let (app, hash, patch) = (app.to_owned(), *hash, patch.clone());
         self.write(move |c| {
-            let Some(mut t) = get_token_in(c, &app, &hash)?.filter(|t| t.archived_at.is_none())
-            else {
+            let Some(mut t) = get_token_in(c, &app, &hash)?.filter(|t| t.archived_at.is_none()) else {
                 return Ok(None);
             };
             t.meta.apply(&patch);
@@ -448,18 +378,22 @@ impl Store for SqliteStore {
     async fn delete_token(&self, app: &str, hash: &TokenHash) -> Result<bool> {
         let (app, hash) = (app.to_owned(), *hash);
         self.write(move |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM tokens WHERE app = ?1 AND hash = ?2",
-                    params![app, &hash[..]],
-                )
+            let gone: Option<(String, Option<i64>)> = c
+                .prepare_cached("DELETE FROM tokens WHERE app = ?1 AND hash = ?2 RETURNING uid, archived_at")
+                .and_then(|mut s| s.query_row(params![app, &hash[..]], |r| Ok((r.get(0)?, r.get(1)?))).optional())
                 .map_err(db_err)?;
-            c.execute(
-                "DELETE FROM push WHERE app = ?1 AND token_hash = ?2",
-                params![app, &hash[..]],
-            )
-            .map_err(db_err)?;
-            Ok(n > 0)
+            let Some((uid, archived_at)) = gone else {
+                return Ok(false);
+            };
+            if archived_at.is_none() {
+                c.prepare_cached("UPDATE users SET active = active - 1 WHERE app = ?1 AND uid = ?2")
+                    .and_then(|mut s| s.execute(params![app, uid]))
+                    .map_err(db_err)?;
+            }
+            c.prepare_cached("DELETE FROM push WHERE app = ?1 AND token_hash = ?2")
+                .and_then(|mut s| s.execute(params![app, &hash[..]]))
+                .map_err(db_err)?;
+            Ok(true)
         })
         .await
     }
@@ -467,17 +401,9 @@ impl Store for SqliteStore {
     async fn flush_tokens(&self, app: &str, uid: &str) -> Result<u64> {
         let (app, uid) = (app.to_owned(), uid.to_owned());
         self.write(move |c| {
-            let n = c
-                .execute(
-                    "DELETE FROM tokens WHERE app = ?1 AND uid = ?2",
-                    params![app, uid],
-                )
-                .map_err(db_err)?;
-            c.execute(
-                "DELETE FROM push WHERE app = ?1 AND uid = ?2",
-                params![app, uid],
-            )
-            .map_err(db_err)?;
+            let n = c.execute("DELETE FROM tokens WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
+            c.execute("UPDATE users SET active = 0 WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
+            c.execute("DELETE FROM push WHERE app = ?1 AND uid = ?2", params![app, uid]).map_err(db_err)?;
             Ok(n as u64)
         })
         .await
@@ -486,12 +412,9 @@ impl Store for SqliteStore {
     async fn purge_archived(&self, app: &str, before: u64) -> Result<u64> {
         let app = app.to_owned();
         self.write(move |c| {
-            c.execute(
-                "DELETE FROM tokens WHERE app = ?1 AND archived_at < ?2",
-                params![app, i(before)],
-            )
-            .map(|n| n as u64)
-            .map_err(db_err)
+            c.execute("DELETE FROM tokens WHERE app = ?1 AND archived_at < ?2", params![app, i(before)])
+                .map(|n| n as u64)
+                .map_err(db_err)
         })
         .await
     }
@@ -515,45 +438,35 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn is_revoked(
-        &self,
-        app: &str,
-        subjects: &[String],
-        issued_at: u64,
-        now: u64,
-    ) -> Result<bool> {
+    async fn is_revoked(&self, app: &str, subjects: &[String], issued_at: u64, now: u64) -> Result<bool> {
         let (app, subjects) = (app.to_owned(), subjects.to_vec());
         self.read(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT 1 FROM revocations WHERE app = ?1 AND subject = ?2 AND applies_at <= ?3 AND issued_before > ?4 AND forget_after > ?3",
-                )
-                .map_err(db_err)?;
-            for s in &subjects {
-                if stmt.exists(params![app, s, i(now), i(issued_at)]).map_err(db_err)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+            // One statement for every subject (at most a few): one round through SQLite per check.
+            let marks = vec!["?"; subjects.len()].join(", ");
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM revocations WHERE app = ?1 AND applies_at <= ?2 AND issued_before > ?3 \
+                 AND forget_after > ?2 AND subject IN ({marks}))"
+            );
+            let mut stmt = c.prepare_cached(&sql).map_err(db_err)?;
+            let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(3 + subjects.len());
+            let (now, issued_at) = (i(now), i(issued_at));
+            args.extend([&app as &dyn rusqlite::ToSql, &now, &issued_at]);
+            args.extend(subjects.iter().map(|s| s as &dyn rusqlite::ToSql));
+            stmt.query_row(args.as_slice(), |r| r.get(0)).map_err(db_err)
         })
         .await
     }
 
-    async fn remember_nonce(
-        &self,
-        app: &str,
-        key_name: &str,
-        nonce: &str,
-        expires_at: u64,
-        now: u64,
-    ) -> Result<bool> {
+    async fn remember_nonce(&self, app: &str, key_name: &str, nonce: &str, expires_at: u64, now: u64) -> Result<bool> {
         let (app, key_name, nonce) = (app.to_owned(), key_name.to_owned(), nonce.to_owned());
         self.write(move |c| {
             c.prepare_cached("DELETE FROM nonces WHERE app = ?1 AND key_name = ?2 AND nonce = ?3 AND expires_at <= ?4")
                 .and_then(|mut s| s.execute(params![app, key_name, nonce, i(now)]))
                 .map_err(db_err)?;
             let n = c
-                .prepare_cached("INSERT OR IGNORE INTO nonces (app, key_name, nonce, expires_at) VALUES (?1, ?2, ?3, ?4)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO nonces (app, key_name, nonce, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                )
                 .and_then(|mut s| s.execute(params![app, key_name, nonce, i(expires_at)]))
                 .map_err(db_err)?;
             Ok(n == 1)
@@ -614,10 +527,7 @@ impl Store for SqliteStore {
                     "DELETE FROM push WHERE app = ?1 AND uid = ?2 AND token_hash = ?3",
                     params![app, uid, &h[..]],
                 ),
-                None => c.execute(
-                    "DELETE FROM push WHERE app = ?1 AND uid = ?2",
-                    params![app, uid],
-                ),
+                None => c.execute("DELETE FROM push WHERE app = ?1 AND uid = ?2", params![app, uid]),
             };
             n.map(|n| n as u64).map_err(db_err)
         })
@@ -625,7 +535,6 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err))
-            .await
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err)).await
     }
 }

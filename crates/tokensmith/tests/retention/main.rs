@@ -3,6 +3,8 @@
 //! instantiates them per backend.
 
 mod backends;
+mod redis_only;
+mod redis_server;
 mod suite;
 
 macro_rules! backend_suite {
@@ -14,4 +16,4 @@ macro_rules! backend_suite {
     )*};
 }
 
-backend_suite!(memory, sqlite);
+backend_suite!(memory, sqlite, redis);

@@ -15,22 +15,13 @@ pub const T0: u64 = 1_800_000_000_000;
 /// A service over `b` with a clock the test controls.
 pub fn service(b: &super::backends::Backend, retention: u32) -> (Tokensmith, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::new(T0));
-    let ctx = Context {
-        clock: clock.clone(),
-        random: Arc::new(OsRandom),
-    };
-    let config = Config {
-        retention,
-        ..Config::default()
-    };
+    let ctx = Context { clock: clock.clone(), random: Arc::new(OsRandom) };
+    let config = Config { app: b.app.clone(), retention, ..Config::default() };
     (Tokensmith::new(b.store.clone(), ctx, config), clock)
 }
 
 pub fn user(uid: &str) -> NewUser {
-    NewUser {
-        uid: uid.into(),
-        ..Default::default()
-    }
+    NewUser { uid: uid.into(), ..Default::default() }
 }
 
 pub fn code<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
@@ -279,13 +270,14 @@ macro_rules! tests {
             assert!(ts.list_push(&third.auth_token).await.unwrap().ios.is_empty());
             ts.register_push(&third.auth_token, PushTokens { fcm_token: Some("fcm-4".into()), ..Default::default() }).await.unwrap();
             ts.delete_user("alice").await.unwrap();
-            assert!(b.store.list_push("default", "alice").await.unwrap().is_empty());
+            assert!(b.store.list_push(&b.app, "alice").await.unwrap().is_empty());
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_writers_leave_exactly_the_newest_100() {
             let b = open().await;
-            let ts = Tokensmith::new(b.store.clone(), Context::system(), Config::default());
+            let config = Config { app: b.app.clone(), ..Config::default() };
+            let ts = Tokensmith::new(b.store.clone(), Context::system(), config);
             ts.create_user(user("alice")).await.unwrap();
             let mut writers = Vec::new();
             for _ in 0..16 {
@@ -301,6 +293,35 @@ macro_rules! tests {
             }
             assert_newest_100(&ts, 2000).await;
         }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn two_handles_on_one_state() {
+            let b = open().await;
+            // memory:// has no URL: a second handle would be a second, separate state.
+            if b.url.is_empty() {
+                return;
+            }
+            let other = tokensmith::store::open(&b.url).await.unwrap();
+            let config = Config { app: b.app.clone(), ..Config::default() };
+            let one = Tokensmith::new(b.store.clone(), Context::system(), config.clone());
+            let two = Tokensmith::new(other, Context::system(), config);
+            one.create_user(user("alice")).await.unwrap();
+            assert_eq!(two.get_user("alice").await.unwrap().uid, "alice", "one state");
+            let mut writers = Vec::new();
+            for i in 0..16 {
+                let ts = if i % 2 == 0 { one.clone() } else { two.clone() };
+                writers.push(tokio::spawn(async move {
+                    for _ in 0..125 {
+                        ts.create_auth_token("alice", TokenMeta::default()).await.unwrap();
+                    }
+                }));
+            }
+            for w in writers {
+                w.await.unwrap();
+            }
+            assert_newest_100(&one, 2000).await;
+            assert_newest_100(&two, 2000).await;
+        }
     };
 }
 
@@ -310,25 +331,9 @@ pub(crate) use tests;
 pub async fn assert_newest_100(ts: &Tokensmith, total: u64) {
     let page = ts.list_auth_tokens("alice", 1, 1000).await.unwrap();
     let rest = ts.list_auth_tokens("alice", 2, 1000).await.unwrap();
-    assert_eq!(
-        (page.total, page.active, page.archived),
-        (total, 100, total - 100)
-    );
+    assert_eq!((page.total, page.active, page.archived), (total, 100, total - 100));
     let all: Vec<_> = page.tokens.into_iter().chain(rest.tokens).collect();
-    let oldest_active = all
-        .iter()
-        .filter(|t| !t.archived)
-        .map(|t| t.created_at)
-        .min()
-        .unwrap();
-    let newest_archived = all
-        .iter()
-        .filter(|t| t.archived)
-        .map(|t| t.created_at)
-        .max()
-        .unwrap();
-    assert!(
-        newest_archived <= oldest_active,
-        "an archived token is newer than an active one"
-    );
+    let oldest_active = all.iter().filter(|t| !t.archived).map(|t| t.created_at).min().unwrap();
+    let newest_archived = all.iter().filter(|t| t.archived).map(|t| t.created_at).max().unwrap();
+    assert!(newest_archived <= oldest_active, "an archived token is newer than an active one");
 }
