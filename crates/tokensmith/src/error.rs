@@ -69,7 +69,8 @@ pub enum Error {
     #[error("auth token not found")]
     AuthTokenNotFound,
 
-    /// The store cannot be reached or failed; the operation did not happen (retryable).
+    /// The store cannot be reached or failed (retryable). After a timeout a write may still have
+    /// been applied; every store operation is safe to retry.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
 }

@@ -117,7 +117,7 @@ class AuthTokenNotFoundError(TokensmithError):
 
 
 class StoreUnavailableError(TokensmithError, ConnectionError):
-    """The store cannot be reached; the operation did not happen (retry later)."""
+    """The store cannot be reached (retry later; after a timeout a write may still have been applied)."""
 
     code = "STORE_UNAVAILABLE"
 

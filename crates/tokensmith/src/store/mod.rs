@@ -32,7 +32,7 @@ pub trait Store: Send + Sync + 'static {
     /// `UID_ALREADY_EXISTS` if the uid is taken.
     async fn create_user(&self, app: &str, user: &User) -> Result<()>;
     async fn get_user(&self, app: &str, uid: &str) -> Result<Option<User>>;
-    /// Deletes the user with all its tokens, push registrations and nonces of its own; false if absent.
+    /// Deletes the user with all its tokens and push registrations; false if absent.
     async fn delete_user(&self, app: &str, uid: &str) -> Result<bool>;
 
     /// Inserts a token for an existing user (`USER_NOT_FOUND` otherwise) and, in the same step,
