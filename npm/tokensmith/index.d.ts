@@ -111,3 +111,93 @@ export declare const errors: {
   AuthTokenNotFoundError: typeof AuthTokenNotFoundError
   StoreUnavailableError: typeof StoreUnavailableError
 }
+
+// --- The retention service ------------------------------------------------------------------
+
+export type {
+  AuthTokenInfo,
+  AuthTokenMeta,
+  CreatedUser,
+  CreateUserOptions,
+  DeletePushOptions,
+  IssuedToken,
+  ListAuthTokensOptions,
+  PushList,
+  PushTokensInput,
+  RevokeResult,
+  RevokeSubjectOptions,
+  Session,
+  TokenPage,
+  User,
+} from './native'
+
+/** `new Tokensmith(options)`: the store is required; absent policy knobs take the core's defaults. */
+export interface TokensmithOptions extends native.TokensmithOptions {
+  /** `sqlite://PATH`, `redis://HOST:PORT/DB` (parameters `timeout_ms`, `archived_ttl_ms`) or `memory://`. */
+  store: string
+}
+
+/** `ts.users`. */
+export interface TokensmithUsers {
+  create(options: native.CreateUserOptions): Promise<native.CreatedUser>
+  get(uid: string): Promise<native.User>
+  /** Deletes the user with its auth tokens and push registrations. */
+  delete(uid: string): Promise<void>
+}
+
+/** `ts.authTokens`. `tokenOrId` is a raw `tks_…` token or its 24-hex-character id. */
+export interface TokensmithAuthTokens {
+  /** Mints a token; beyond `retention` active tokens, the oldest is archived. */
+  create(uid: string, meta?: native.AuthTokenMeta): Promise<native.IssuedToken>
+  /** Newest first, archived ones after the active ones. */
+  list(uid: string, options?: native.ListAuthTokensOptions): Promise<native.TokenPage>
+  get(uid: string, tokenOrId: string): Promise<native.AuthTokenInfo>
+  /** Shallow update of an active token's metadata. */
+  update(uid: string, tokenOrId: string, patch: native.AuthTokenMeta): Promise<native.AuthTokenInfo>
+  delete(uid: string, tokenOrId: string): Promise<void>
+  /** Deletes all of the user's tokens; resolves to how many. */
+  flush(uid: string): Promise<number>
+  /** The token's session; rejects if malformed, unknown, archived, expired or revoked. */
+  validate(token: string): Promise<native.Session>
+}
+
+/** `ts.push`: one registration per auth token (session). */
+export interface TokensmithPush {
+  register(authToken: string, tokens: native.PushTokensInput): Promise<void>
+  list(authToken: string): Promise<native.PushList>
+  /** Deletes this session's registration (or, with `all`, every one of the user's); resolves to how many. */
+  delete(authToken: string, options?: native.DeletePushOptions): Promise<number>
+}
+
+/**
+ * Users, auth tokens with rolling retention, revocation and the push registry over a store.
+ * Every method returns a Promise; failures reject with a TokensmithError subclass (an argument
+ * of the wrong JS type with a TypeError). The store is opened on the first call.
+ */
+export declare class Tokensmith {
+  /** Throws InvalidArgumentError for a missing store or a bad number; opens nothing yet. */
+  constructor(options: TokensmithOptions)
+  readonly users: TokensmithUsers
+  readonly authTokens: TokensmithAuthTokens
+  readonly push: TokensmithPush
+  /** Ends the session: deletes the auth token and its push registration. */
+  logout(authToken: string): Promise<void>
+  /** Revokes one token of any format (an auth token is deleted). */
+  revokeToken(token: string): Promise<void>
+  /** Revokes every token of `subject` (uid / Ably client id / Agora chat user id) issued before `issuedBefore`. */
+  revokeSubject(subject: string, options?: native.RevokeSubjectOptions): Promise<native.RevokeResult>
+  /** `ably.verifyToken`, then revocation. */
+  verifyAblyToken(token: string, key: native.AblyKey, options?: native.VerifyTokenOptions): Promise<native.AblyJwtClaims>
+  /** `agora.verify`, then revocation. */
+  verifyAgoraToken(token: string, appCertificate: string, options?: native.VerifyOptions): Promise<native.AccessToken2>
+  /** `ably.verifyTokenRequest` on the system clock, with nonce replay protection in the store. */
+  verifyTokenRequest(
+    request: native.TokenRequest,
+    key: native.AblyKey,
+    options?: { windowMs?: number },
+  ): Promise<native.TokenParams>
+  /** Forgets archived tokens older than `purgeArchivedAfterMs`; resolves to how many. */
+  purgeArchived(): Promise<number>
+  /** Drops the store; later calls reject with StoreUnavailableError. Idempotent. */
+  close(): Promise<void>
+}

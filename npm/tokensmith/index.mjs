@@ -28,5 +28,6 @@ export const {
   UserNotFoundError,
   AuthTokenNotFoundError,
   StoreUnavailableError,
+  Tokensmith,
 } = cjs
 export default cjs

@@ -81,3 +81,163 @@ export interface Explanation {
   checks: Array<ExplainCheck>
   valid: boolean | null
 }
+
+// The public API of index.js. The native functions below take these objects' fields
+// positionally and return flat tuples; index.js destructures and rebuilds the objects.
+
+export interface AblyKey {
+  keyName: string
+  keySecret: string
+}
+
+export interface ChatAppTokenOptions {
+  appId: string
+  appCertificate: string
+  expire: number
+  issueTs?: number
+  salt?: number
+}
+
+export interface ChatUserTokenOptions {
+  appId: string
+  appCertificate: string
+  userId: string
+  /** Seconds of validity from `issueTs` (at most 86400). */
+  expire: number
+  /** Unix seconds; defaults to now. */
+  issueTs?: number
+  /** 1..=99999999; defaults to a CSPRNG value. */
+  salt?: number
+}
+
+export interface IssueTokenOptions {
+  /** What the key may grant (default `{"*":["*"]}`). */
+  keyCapability?: string | Record<string, string[]>
+  /** Milliseconds (default 3600000). */
+  defaultTtl?: number
+  /** Milliseconds (default and ceiling 86400000). */
+  maxTtl?: number
+}
+
+export interface TokenParamsInput {
+  /** Milliseconds. */
+  ttl?: number
+  /** JSON text or an object of resource → operations. */
+  capability?: string | Record<string, string[]>
+  clientId?: string
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number
+  nonce?: string
+}
+
+export interface VerifyOptions {
+  /** Unix seconds; defaults to now. */
+  now?: number
+}
+
+export interface VerifyRequestOptions {
+  /** Milliseconds since the epoch; defaults to now. */
+  now?: number
+  /** Accepted distance from now, either way (default 120000). */
+  windowMs?: number
+}
+
+export interface VerifyTokenOptions {
+  /** Milliseconds since the epoch; defaults to now. */
+  now?: number
+  /** Seconds of clock skew tolerated. */
+  leeway?: number
+  /** The token must be for this client id (or `*`). */
+  clientId?: string
+  /** With `operation`: the capability must allow it on this resource. */
+  resource?: string
+  operation?: string
+}
+
+export declare namespace ably {
+  /** Verifies TokenRequests and refuses a nonce seen before within the timestamp window. */
+  export class TokenRequestVerifier {
+    constructor()
+    verify(request: TokenRequest, key: AblyKey, options?: VerifyRequestOptions): TokenParams
+  }
+  export function createTokenRequest(key: AblyKey, params?: TokenParamsInput | undefined | null): TokenRequest
+  export function issueToken(key: AblyKey, params?: TokenParamsInput | undefined | null, options?: IssueTokenOptions | undefined | null): TokenDetails
+  export function verifyToken(token: string, key: AblyKey, options?: VerifyTokenOptions | undefined | null): AblyJwtClaims
+  export function verifyTokenRequest(request: TokenRequest, key: AblyKey, options?: VerifyRequestOptions): TokenParams
+}
+
+export declare namespace agora {
+  export function buildChatAppToken(options: ChatAppTokenOptions): string
+  export function buildChatUserToken(options: ChatUserTokenOptions): string
+  export function parse(token: string): AccessToken2
+  export function verify(token: string, appCertificate: string, options?: VerifyOptions | undefined | null): AccessToken2
+}
+
+// Results of the `Tokensmith` service (plain objects serialised by the core).
+
+/** A user. `createdAt` is Unix milliseconds. */
+export interface User {
+  uid: string
+  name: string
+  createdAt: number
+  profile?: Record<string, unknown>
+}
+
+/** An auth token as listed and returned: never the raw token. Times are Unix seconds. */
+export interface AuthTokenInfo {
+  /** 24 hex characters; names the token wherever a token is asked for. */
+  id: string
+  uid: string
+  /** `tks_…` + the last 4 characters. */
+  redacted: string
+  createdAt: number
+  expiresAt?: number
+  archived: boolean
+  archivedAt?: number
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** A freshly minted auth token: the only time the raw token (`authToken`) is shown. */
+export interface IssuedToken extends AuthTokenInfo {
+  authToken: string
+}
+
+/** A created user, with its first auth token when `withAuthToken` was set. */
+export interface CreatedUser {
+  user: User
+  authToken?: IssuedToken
+}
+
+/** One page of a user's auth tokens, newest first (archived ones after the active ones). */
+export interface TokenPage {
+  tokens: Array<AuthTokenInfo>
+  /** Active plus archived. */
+  total: number
+  active: number
+  archived: number
+  page: number
+  perPage: number
+  totalPages: number
+}
+
+/** A validated auth token with its user. */
+export interface Session {
+  user: User
+  token: AuthTokenInfo
+}
+
+/** A user's push tokens, grouped by platform (VoIP tokens are kept, not listed). */
+export interface PushList {
+  ios: Array<string>
+  web: Array<string>
+  android: Array<string>
+}
+
+/** What a revocation did. Times are Unix milliseconds. */
+export interface RevokeResult {
+  issuedBefore: number
+  appliesAt: number
+}

@@ -82,13 +82,8 @@ export interface Explanation {
   valid: boolean | null
 }
 
-/**
- * Which binding artifact the generated loader actually loaded: `'native'` for
- * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
- * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
- * can point the loader at a WASI artifact this package does not build itself.
- */
-export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+// The public API of index.js. The native functions below take these objects' fields
+// positionally and return flat tuples; index.js destructures and rebuilds the objects.
 
 export interface AblyKey {
   keyName: string
@@ -114,11 +109,6 @@ export interface ChatUserTokenOptions {
   /** 1..=99999999; defaults to a CSPRNG value. */
   salt?: number
 }
-
-/** Every stable error code, so the JS layer can check it maps each one. */
-export declare function errorCodes(): Array<string>
-
-export declare function explain(token: string, secret?: string | undefined | null): Explanation
 
 export interface IssueTokenOptions {
   /** What the key may grant (default `{"*":["*"]}`). */
@@ -164,9 +154,6 @@ export interface VerifyTokenOptions {
   operation?: string
 }
 
-/** The version of the native addon (the same as the npm package's). */
-export declare function version(): string
-
 export declare namespace ably {
   /** Verifies TokenRequests and refuses a nonce seen before within the timestamp window. */
   export class TokenRequestVerifier {
@@ -185,6 +172,221 @@ export declare namespace agora {
   export function parse(token: string): AccessToken2
   export function verify(token: string, appCertificate: string, options?: VerifyOptions | undefined | null): AccessToken2
 }
+
+// Results of the `Tokensmith` service (plain objects serialised by the core).
+
+/** A user. `createdAt` is Unix milliseconds. */
+export interface User {
+  uid: string
+  name: string
+  createdAt: number
+  profile?: Record<string, unknown>
+}
+
+/** An auth token as listed and returned: never the raw token. Times are Unix seconds. */
+export interface AuthTokenInfo {
+  /** 24 hex characters; names the token wherever a token is asked for. */
+  id: string
+  uid: string
+  /** `tks_…` + the last 4 characters. */
+  redacted: string
+  createdAt: number
+  expiresAt?: number
+  archived: boolean
+  archivedAt?: number
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** A freshly minted auth token: the only time the raw token (`authToken`) is shown. */
+export interface IssuedToken extends AuthTokenInfo {
+  authToken: string
+}
+
+/** A created user, with its first auth token when `withAuthToken` was set. */
+export interface CreatedUser {
+  user: User
+  authToken?: IssuedToken
+}
+
+/** One page of a user's auth tokens, newest first (archived ones after the active ones). */
+export interface TokenPage {
+  tokens: Array<AuthTokenInfo>
+  /** Active plus archived. */
+  total: number
+  active: number
+  archived: number
+  page: number
+  perPage: number
+  totalPages: number
+}
+
+/** A validated auth token with its user. */
+export interface Session {
+  user: User
+  token: AuthTokenInfo
+}
+
+/** A user's push tokens, grouped by platform (VoIP tokens are kept, not listed). */
+export interface PushList {
+  ios: Array<string>
+  web: Array<string>
+  android: Array<string>
+}
+
+/** What a revocation did. Times are Unix milliseconds. */
+export interface RevokeResult {
+  issuedBefore: number
+  appliesAt: number
+}
+
+/**
+ * Which binding artifact the generated loader actually loaded: `'native'` for
+ * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
+ * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
+ * can point the loader at a WASI artifact this package does not build itself.
+ */
+export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * Verifies TokenRequests and refuses a nonce seen before within the timestamp window;
+ * `ably.TokenRequestVerifier` wraps it.
+ */
+export declare class TokenRequestVerifier {
+  constructor()
+  /** `verifier.verify(request, key, options?)`. */
+  verify(request: any, keyName: unknown, keySecret: unknown, now: unknown, windowMs: unknown): [number | null, string | null, string | null, number | null, string | null]
+}
+
+/** The service over one store, opened on first use. */
+export declare class Tokensmith {
+  constructor(options: TokensmithOptions)
+  /** Drops this handle's store; later calls reject with `STORE_UNAVAILABLE`. */
+  close(): void
+  usersCreate(options: CreateUserOptions): Promise<CreatedUser>
+  usersGet(uid: string): Promise<User>
+  usersDelete(uid: string): Promise<void>
+  authTokensCreate(uid: string, meta?: AuthTokenMeta | undefined | null): Promise<IssuedToken>
+  authTokensList(uid: string, options?: ListAuthTokensOptions | undefined | null): Promise<TokenPage>
+  authTokensGet(uid: string, tokenOrId: string): Promise<AuthTokenInfo>
+  authTokensUpdate(uid: string, tokenOrId: string, patch: AuthTokenMeta): Promise<AuthTokenInfo>
+  authTokensDelete(uid: string, tokenOrId: string): Promise<void>
+  authTokensFlush(uid: string): Promise<number>
+  validate(token: string): Promise<Session>
+  logout(token: string): Promise<void>
+  revokeToken(token: string): Promise<void>
+  revokeSubject(subject: string, options?: RevokeSubjectOptions | undefined | null): Promise<RevokeResult>
+  /** The key and options cross positionally (`service.js` destructures them). */
+  verifyAblyToken(token: string, keyName: string, keySecret: string, now?: number | undefined | null, leeway?: number | undefined | null, clientId?: string | undefined | null, resource?: string | undefined | null, operation?: string | undefined | null): Promise<AblyJwtClaims>
+  verifyAgoraToken(token: string, appCertificate: string, now?: number | undefined | null): Promise<AccessToken2>
+  verifyTokenRequest(request: TokenRequest, keyName: string, keySecret: string, windowMs?: number | undefined | null): Promise<TokenParams>
+  pushRegister(authToken: string, tokens: PushTokensInput): Promise<void>
+  pushList(authToken: string): Promise<PushList>
+  pushDelete(authToken: string, options?: DeletePushOptions | undefined | null): Promise<number>
+  purgeArchived(): Promise<number>
+}
+
+/** `ably.createTokenRequest(key, params?)`. */
+export declare function ablyCreateTokenRequest(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown): [string | null, number, string, string, string | null, string | null]
+
+/** `ably.issueToken(key, params?, options?)`. */
+export declare function ablyIssueToken(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown, keyCapability: unknown, defaultTtl: unknown, maxTtl: unknown): [string, number, number, string, string | null, string | null]
+
+/** `ably.verifyToken(token, key, options?)`. */
+export declare function ablyVerifyToken(token: string, keyName: unknown, keySecret: unknown, now: unknown, leeway: unknown, clientId: unknown, resource: unknown, operation: unknown): [number, number, string, string | null]
+
+/** `ably.verifyTokenRequest(request, key, options?)`. */
+export declare function ablyVerifyTokenRequest(request: any, keyName: unknown, keySecret: unknown, now: unknown, windowMs: unknown): [number | null, string | null, string | null, number | null, string | null]
+
+/** `agora.buildChatAppToken(options)`. */
+export declare function agoraBuildChatAppToken(appId: unknown, appCertificate: unknown, expire: unknown, issueTs: unknown, salt: unknown): string
+
+/** `agora.buildChatUserToken(options)`. */
+export declare function agoraBuildChatUserToken(appId: unknown, appCertificate: unknown, userId: unknown, expire: unknown, issueTs: unknown, salt: unknown): string
+
+export declare function agoraParse(token: string): AccessToken2
+
+/** `agora.verify(token, appCertificate, options?)`. */
+export declare function agoraVerify(token: string, appCertificate: string, now: unknown): AccessToken2
+
+/** What a client attaches to its auth token (CometChat's token properties). */
+export interface AuthTokenMeta {
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** `users.create(options)`. */
+export interface CreateUserOptions {
+  /** 1–100 of `a-z 0-9 - _`, case-insensitive (stored lower case). */
+  uid: string
+  /** Defaults to the uid. */
+  name?: string
+  /** Profile fields (avatar, link, role, statusMessage, metadata, tags), kept as given. */
+  profile?: Record<string, unknown>
+  /** Also mint an auth token (returned once, as `authToken.authToken`). */
+  withAuthToken?: boolean
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** `push.delete(authToken, options)`. */
+export interface DeletePushOptions {
+  /** Every registration of the session's user, not only this session's. */
+  all?: boolean
+}
+
+/** Every stable error code, so the JS layer can check it maps each one. */
+export declare function errorCodes(): Array<string>
+
+export declare function explain(token: string, secret?: string | undefined | null): Explanation
+
+/** `authTokens.list(uid, options)`. */
+export interface ListAuthTokensOptions {
+  /** Counts from 1 (default 1). */
+  page?: number
+  /** Clamped to 1..=1000 (default: the largest page). */
+  perPage?: number
+}
+
+/** `push.register(authToken, tokens)`: an FCM token, or an APNs token with an optional VoIP token. */
+export interface PushTokensInput {
+  fcmToken?: string
+  apnsToken?: string
+  voipToken?: string
+}
+
+/** `revokeSubject(subject, options)`. */
+export interface RevokeSubjectOptions {
+  /** Unix ms; tokens issued before it are revoked (default now; at most an hour ago). */
+  issuedBefore?: number
+  /** Postpone enforcement by `reauthMarginMs`, so live clients can renew first. */
+  allowReauthMargin?: boolean
+}
+
+/** `new Tokensmith(options)`. Absent numbers take the core's `Config::default()`. */
+export interface TokensmithOptions {
+  /** `sqlite://PATH`, `redis://HOST:PORT/DB` or `memory://` (required). */
+  store?: string
+  /** Namespace inside the store (one store can hold many apps). */
+  app?: string
+  /** Active auth tokens kept per user; one more archives the oldest (0 = unlimited). */
+  retention?: number
+  /** Lifetime of auth tokens in ms; absent = they never expire. */
+  tokenTtlMs?: number
+  /** Archived tokens are forgotten by `purgeArchived()` this long after archiving. */
+  purgeArchivedAfterMs?: number
+  /** How much later a revocation with `allowReauthMargin` takes effect. */
+  reauthMarginMs?: number
+}
+
+/** The version of the native addon (the same as the npm package's). */
+export declare function version(): string
 
 export declare namespace authToken {
   /** Throws `MalformedTokenError` for a mistyped or truncated token (no lookup needed). */

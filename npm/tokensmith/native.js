@@ -835,9 +835,17 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.TokenRequestVerifier = nativeBinding.TokenRequestVerifier
+module.exports.Tokensmith = nativeBinding.Tokensmith
+module.exports.ablyCreateTokenRequest = nativeBinding.ablyCreateTokenRequest
+module.exports.ablyIssueToken = nativeBinding.ablyIssueToken
+module.exports.ablyVerifyToken = nativeBinding.ablyVerifyToken
+module.exports.ablyVerifyTokenRequest = nativeBinding.ablyVerifyTokenRequest
+module.exports.agoraBuildChatAppToken = nativeBinding.agoraBuildChatAppToken
+module.exports.agoraBuildChatUserToken = nativeBinding.agoraBuildChatUserToken
+module.exports.agoraParse = nativeBinding.agoraParse
+module.exports.agoraVerify = nativeBinding.agoraVerify
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.explain = nativeBinding.explain
 module.exports.version = nativeBinding.version
-module.exports.ably = nativeBinding.ably
-module.exports.agora = nativeBinding.agora
 module.exports.authToken = nativeBinding.authToken

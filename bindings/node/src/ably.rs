@@ -1,195 +1,235 @@
 //! `ably.*`: TokenRequests, TokenDetails (Ably JWTs), and replay-protected verification.
+//!
+//! The JS layer passes the fields of `key`, `params` and `options` positionally and builds the
+//! result objects from the flat tuples returned here. Each function reads its arguments, then
+//! checks them, in the order the object-taking functions did, so the first error is the same.
 
 use napi::Result;
+use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
-use serde_json::Value;
-use tokensmith::ably::{
-    self, IssueOptions, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest,
-};
+use serde_json::{Number, Value};
+use tokensmith::ably::{self, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest};
 use tokensmith::args;
 
-use crate::convert::{context, to_value, whole, whole_numbers, whole_opt};
+use crate::convert::{CapabilityIn, context, field, if_changed, number, required, whole, whole_opt};
 use crate::errors::IntoJs;
 
-#[napi(object)]
-pub struct AblyKey {
-    pub key_name: String,
-    pub key_secret: String,
-}
+// Results leave out what the JS layer already has (key name, ttl, client id) unless reading it
+// changed it (`if_changed`); `null` where absent.
 
-#[napi(object)]
-pub struct TokenParamsInput {
-    /// Milliseconds.
-    pub ttl: Option<f64>,
-    /// JSON text or an object of resource → operations.
-    #[napi(ts_type = "string | Record<string, string[]>")]
-    pub capability: Option<Value>,
-    pub client_id: Option<String>,
-    /// Milliseconds since the epoch; defaults to now.
-    pub timestamp: Option<f64>,
-    pub nonce: Option<String>,
-}
+/// `[capability, timestamp, nonce, mac, keyName, clientId]`.
+type TokenRequestOut = (Option<String>, Number, String, String, Option<String>, Option<String>);
+/// `[token, issued, expires, capability, keyName, clientId]`.
+type TokenDetailsOut = (String, Number, Number, String, Option<String>, Option<String>);
+/// `[iat, exp, capability, clientId]`.
+type ClaimsOut = (Number, Number, String, Option<String>);
+/// `[ttl, capability, clientId, timestamp, nonce]`.
+type TokenParamsOut = (Option<Number>, Option<String>, Option<String>, Option<Number>, Option<String>);
 
-#[napi(object)]
-pub struct VerifyRequestOptions {
-    /// Milliseconds since the epoch; defaults to now.
-    pub now: Option<f64>,
-    /// Accepted distance from now, either way (default 120000).
-    pub window_ms: Option<f64>,
-}
+/// The fields of an `AblyKey`.
+struct KeyIn(String, String);
 
-#[napi(object)]
-pub struct IssueTokenOptions {
-    /// What the key may grant (default `{"*":["*"]}`).
-    #[napi(ts_type = "string | Record<string, string[]>")]
-    pub key_capability: Option<Value>,
-    /// Milliseconds (default 3600000).
-    pub default_ttl: Option<f64>,
-    /// Milliseconds (default and ceiling 86400000).
-    pub max_ttl: Option<f64>,
-}
-
-#[napi(object)]
-pub struct VerifyTokenOptions {
-    /// Milliseconds since the epoch; defaults to now.
-    pub now: Option<f64>,
-    /// Seconds of clock skew tolerated.
-    pub leeway: Option<f64>,
-    /// The token must be for this client id (or `*`).
-    pub client_id: Option<String>,
-    /// With `operation`: the capability must allow it on this resource.
-    pub resource: Option<String>,
-    pub operation: Option<String>,
-}
-
-fn ably_key(k: AblyKey) -> Result<Key> {
-    Key::new(k.key_name, k.key_secret).js()
-}
-
-fn token_params(p: Option<TokenParamsInput>) -> Result<TokenParams> {
-    let Some(p) = p else {
-        return Ok(TokenParams::default());
-    };
-    Ok(TokenParams {
-        ttl: whole_opt("ttl", p.ttl)?,
-        capability: p
-            .capability
-            .as_ref()
-            .map(args::capability)
-            .transpose()
-            .js()?,
-        client_id: p.client_id,
-        timestamp: whole_opt("timestamp", p.timestamp)?,
-        nonce: p.nonce,
-    })
-}
-
-fn request_check(o: Option<VerifyRequestOptions>) -> Result<RequestCheck<'static>> {
-    let o = o.unwrap_or(VerifyRequestOptions {
-        now: None,
-        window_ms: None,
-    });
-    let mut check = RequestCheck {
-        now_ms: whole_opt("now", o.now)?,
-        ..Default::default()
-    };
-    if let Some(w) = o.window_ms {
-        check.window_ms = whole("window_ms", w)?;
+impl KeyIn {
+    fn read(name: &Unknown<'_>, secret: &Unknown<'_>) -> Result<KeyIn> {
+        Ok(KeyIn(required(name, ("AblyKey", "keyName"))?, required(secret, ("AblyKey", "keySecret"))?))
     }
-    Ok(check)
+
+    fn check(self) -> Result<Key> {
+        Key::new(self.0, self.1).js()
+    }
+}
+
+/// The fields of a `TokenParamsInput`.
+struct ParamsIn {
+    ttl: Option<f64>,
+    capability: Option<CapabilityIn>,
+    client_id: Option<String>,
+    timestamp: Option<f64>,
+    nonce: Option<String>,
+}
+
+impl ParamsIn {
+    fn read(fields: [&Unknown<'_>; 5]) -> Result<ParamsIn> {
+        const AT: &str = "TokenParamsInput";
+        let [ttl, capability, client_id, timestamp, nonce] = fields;
+        Ok(ParamsIn {
+            ttl: field(ttl, (AT, "ttl"))?,
+            capability: CapabilityIn::read(capability, (AT, "capability"))?,
+            client_id: field(client_id, (AT, "clientId"))?,
+            timestamp: field(timestamp, (AT, "timestamp"))?,
+            nonce: field(nonce, (AT, "nonce"))?,
+        })
+    }
+
+    fn check(self) -> Result<TokenParams> {
+        Ok(TokenParams {
+            ttl: whole_opt("ttl", self.ttl)?,
+            capability: CapabilityIn::parse(self.capability)?,
+            client_id: self.client_id,
+            timestamp: whole_opt("timestamp", self.timestamp)?,
+            nonce: self.nonce,
+        })
+    }
+}
+
+/// The fields of `VerifyRequestOptions`.
+struct RequestCheckIn(Option<f64>, Option<f64>);
+
+impl RequestCheckIn {
+    fn read(now: &Unknown<'_>, window_ms: &Unknown<'_>) -> Result<RequestCheckIn> {
+        const AT: &str = "VerifyRequestOptions";
+        Ok(RequestCheckIn(field(now, (AT, "now"))?, field(window_ms, (AT, "windowMs"))?))
+    }
+
+    fn check(self) -> Result<RequestCheck<'static>> {
+        let mut check = RequestCheck { now_ms: whole_opt("now", self.0)?, ..Default::default() };
+        if let Some(w) = self.1 {
+            check.window_ms = whole("window_ms", w)?;
+        }
+        Ok(check)
+    }
 }
 
 fn wire_request(request: Value) -> Result<TokenRequest> {
-    serde_json::from_value(whole_numbers(request))
-        .map_err(|e| tokensmith::Error::MalformedToken {
-            field: "token_request",
-            reason: e.to_string(),
-            vendor: None,
-        })
+    serde_json::from_value(crate::convert::whole_numbers(request))
+        .map_err(|e| tokensmith::Error::MalformedToken { field: "token_request", reason: e.to_string(), vendor: None })
         .js()
 }
 
-#[napi(namespace = "ably", ts_return_type = "TokenRequest")]
-pub fn create_token_request(key: AblyKey, params: Option<TokenParamsInput>) -> Result<Value> {
-    to_value(&ably::create_token_request(&context(), &ably_key(key)?, &token_params(params)?).js()?)
+fn token_params_out(p: TokenParams) -> TokenParamsOut {
+    (p.ttl.map(number), p.capability.map(|c| c.canonical()), p.client_id, p.timestamp.map(number), p.nonce)
 }
 
-#[napi(
-    namespace = "ably",
-    ts_args_type = "request: TokenRequest, key: AblyKey, options?: VerifyRequestOptions",
-    ts_return_type = "TokenParams"
-)]
-pub fn verify_token_request(
+/// `ably.createTokenRequest(key, params?)`.
+#[napi(ts_return_type = "[string | null, number, string, string, string | null, string | null]")]
+pub fn ably_create_token_request(
+    key_name: Unknown,
+    key_secret: Unknown,
+    ttl: Unknown,
+    capability: Unknown,
+    client_id: Unknown,
+    timestamp: Unknown,
+    nonce: Unknown,
+) -> Result<TokenRequestOut> {
+    let key = KeyIn::read(&key_name, &key_secret)?;
+    let params = ParamsIn::read([&ttl, &capability, &client_id, &timestamp, &nonce])?;
+    let (key, params) = (key.check()?, params.check()?);
+    let r = ably::create_token_request(context(), &key, &params).js()?;
+    Ok((r.capability, number(r.timestamp), r.nonce, r.mac, if_changed(r.key_name), r.client_id.and_then(if_changed)))
+}
+
+/// `ably.verifyTokenRequest(request, key, options?)`.
+#[napi(ts_return_type = "[number | null, string | null, string | null, number | null, string | null]")]
+pub fn ably_verify_token_request(
     request: Value,
-    key: AblyKey,
-    options: Option<VerifyRequestOptions>,
-) -> Result<Value> {
-    let (req, check) = (wire_request(request)?, request_check(options)?);
-    to_value(&ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
+    key_name: Unknown,
+    key_secret: Unknown,
+    now: Unknown,
+    window_ms: Unknown,
+) -> Result<TokenParamsOut> {
+    verify_request(request, &[key_name, key_secret, now, window_ms], None)
 }
 
-#[napi(namespace = "ably", ts_return_type = "TokenDetails")]
-pub fn issue_token(
-    key: AblyKey,
-    params: Option<TokenParamsInput>,
-    options: Option<IssueTokenOptions>,
-) -> Result<Value> {
-    let mut opts = IssueOptions::default();
-    if let Some(o) = options {
-        if let Some(c) = &o.key_capability {
-            opts.key_capability = args::capability(c).js()?;
-        }
-        opts.default_ttl_ms =
-            whole_opt("default_ttl", o.default_ttl)?.unwrap_or(opts.default_ttl_ms);
-        opts.max_ttl_ms = whole_opt("max_ttl", o.max_ttl)?.unwrap_or(opts.max_ttl_ms);
-    }
-    to_value(&ably::issue_token(&context(), &ably_key(key)?, &token_params(params)?, &opts).js()?)
+/// Shared by the function and `TokenRequestVerifier.verify` (which adds its nonce cache).
+fn verify_request(
+    request: Value,
+    [key_name, key_secret, now, window_ms]: &[Unknown; 4],
+    nonces: Option<&MemoryNonceCache>,
+) -> Result<TokenParamsOut> {
+    let key = KeyIn::read(key_name, key_secret)?;
+    let check = RequestCheckIn::read(now, window_ms)?;
+    let (req, mut check) = (wire_request(request)?, check.check()?);
+    check.nonces = nonces.map(|n| n as &dyn ably::NonceCache);
+    let params = ably::verify_token_request(context(), &req, &key.check()?, &check).js()?;
+    Ok(token_params_out(params))
 }
 
-#[napi(namespace = "ably", ts_return_type = "AblyJwtClaims")]
-pub fn verify_token(
+/// `ably.issueToken(key, params?, options?)`.
+#[napi(ts_return_type = "[string, number, number, string, string | null, string | null]")]
+#[allow(clippy::too_many_arguments)]
+pub fn ably_issue_token(
+    key_name: Unknown,
+    key_secret: Unknown,
+    ttl: Unknown,
+    capability: Unknown,
+    client_id: Unknown,
+    timestamp: Unknown,
+    nonce: Unknown,
+    key_capability: Unknown,
+    default_ttl: Unknown,
+    max_ttl: Unknown,
+) -> Result<TokenDetailsOut> {
+    const AT: &str = "IssueTokenOptions";
+    let key = KeyIn::read(&key_name, &key_secret)?;
+    let params = ParamsIn::read([&ttl, &capability, &client_id, &timestamp, &nonce])?;
+    let key_capability = CapabilityIn::read(&key_capability, (AT, "keyCapability"))?;
+    let default_ttl = field(&default_ttl, (AT, "defaultTtl"))?;
+    let max_ttl = field(&max_ttl, (AT, "maxTtl"))?;
+
+    let key_capability = CapabilityIn::parse(key_capability)?;
+    let (default_ttl, max_ttl) = (whole_opt("default_ttl", default_ttl)?, whole_opt("max_ttl", max_ttl)?);
+    let opts = args::issue_options(key_capability, default_ttl, max_ttl);
+    let (key, params) = (key.check()?, params.check()?);
+    let t = ably::issue_token(context(), &key, &params, &opts).js()?;
+    let (issued, expires) = (number(t.issued), number(t.expires));
+    Ok((t.token, issued, expires, t.capability, if_changed(t.key_name), t.client_id.and_then(if_changed)))
+}
+
+/// `ably.verifyToken(token, key, options?)`.
+#[napi(ts_return_type = "[number, number, string, string | null]")]
+#[allow(clippy::too_many_arguments)]
+pub fn ably_verify_token(
     token: String,
-    key: AblyKey,
-    options: Option<VerifyTokenOptions>,
-) -> Result<Value> {
-    let mut check = TokenCheck::default();
-    if let Some(o) = options {
-        check.now_ms = whole_opt("now", o.now)?;
-        check.leeway_secs = whole_opt("leeway", o.leeway)?.unwrap_or(0);
-        check.client_id = o.client_id;
-        check.operation = args::operation(o.resource, o.operation).js()?;
-    }
-    to_value(&ably::verify_token(&context(), &token, &ably_key(key)?, &check).js()?)
+    key_name: Unknown,
+    key_secret: Unknown,
+    now: Unknown,
+    leeway: Unknown,
+    client_id: Unknown,
+    resource: Unknown,
+    operation: Unknown,
+) -> Result<ClaimsOut> {
+    const AT: &str = "VerifyTokenOptions";
+    let key = KeyIn::read(&key_name, &key_secret)?;
+    let (now, leeway) = (field(&now, (AT, "now"))?, field(&leeway, (AT, "leeway"))?);
+    let client_id = field(&client_id, (AT, "clientId"))?;
+    let resource = field(&resource, (AT, "resource"))?;
+    let operation = field(&operation, (AT, "operation"))?;
+
+    let check = TokenCheck {
+        now_ms: whole_opt("now", now)?,
+        leeway_secs: whole_opt("leeway", leeway)?.unwrap_or(0),
+        client_id,
+        operation: args::operation(resource, operation).js()?,
+    };
+    let c = ably::verify_token(context(), &token, &key.check()?, &check).js()?;
+    Ok((number(c.iat), number(c.exp), c.capability, c.client_id))
 }
 
-/// Verifies TokenRequests and refuses a nonce seen before within the timestamp window.
-#[napi(namespace = "ably")]
+/// Verifies TokenRequests and refuses a nonce seen before within the timestamp window;
+/// `ably.TokenRequestVerifier` wraps it.
+#[napi]
 pub struct TokenRequestVerifier {
     nonces: MemoryNonceCache,
 }
 
-#[napi(namespace = "ably")]
+#[napi]
 impl TokenRequestVerifier {
     #[napi(constructor)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        TokenRequestVerifier {
-            nonces: MemoryNonceCache::default(),
-        }
+        TokenRequestVerifier { nonces: MemoryNonceCache::default() }
     }
 
-    #[napi(
-        ts_args_type = "request: TokenRequest, key: AblyKey, options?: VerifyRequestOptions",
-        ts_return_type = "TokenParams"
-    )]
+    /// `verifier.verify(request, key, options?)`.
+    #[napi(ts_return_type = "[number | null, string | null, string | null, number | null, string | null]")]
     pub fn verify(
         &self,
         request: Value,
-        key: AblyKey,
-        options: Option<VerifyRequestOptions>,
-    ) -> Result<Value> {
-        let (req, mut check) = (wire_request(request)?, request_check(options)?);
-        check.nonces = Some(&self.nonces);
-        to_value(&ably::verify_token_request(&context(), &req, &ably_key(key)?, &check).js()?)
+        key_name: Unknown,
+        key_secret: Unknown,
+        now: Unknown,
+        window_ms: Unknown,
+    ) -> Result<TokenParamsOut> {
+        verify_request(request, &[key_name, key_secret, now, window_ms], Some(&self.nonces))
     }
 }

@@ -9,7 +9,7 @@ use crate::errors::IntoJs;
 
 #[napi(namespace = "authToken")]
 pub fn generate() -> String {
-    auth_token::generate(&context())
+    auth_token::generate(context())
 }
 
 /// Throws `MalformedTokenError` for a mistyped or truncated token (no lookup needed).

@@ -1,10 +1,69 @@
 //! JS values → core types. Numbers arrive as `f64` and go through the core's checked conversion.
+//!
+//! The JS layer (`npm/tokensmith/index.js`) destructures option objects and passes their fields
+//! as positional arguments: reading a property in JS is cheap, from Rust (`napi_get_named_property`)
+//! it is not. [`field`] reads such an argument exactly as napi reads an `#[napi(object)]` field,
+//! so wrong types fail with the same errors as when the object itself crossed.
 
-use napi::Result;
+use std::sync::LazyLock;
+
+use napi::bindgen_prelude::{FromNapiValue, Unknown};
+use napi::{Result, Status, ValueType};
 use serde::Serialize;
 use serde_json::Value;
+use tokensmith::ably::Capability;
 
 use crate::errors::IntoJs;
+
+/// Which field of which options object a positional argument carries, e.g.
+/// `("AblyKey", "keySecret")`: the names napi's errors use.
+pub type At = (&'static str, &'static str);
+
+/// An optional field: `undefined` is absent; anything else (`null` too) must convert to `T`,
+/// else napi's error for that value, ending `on AblyKey.keySecret`.
+pub fn field<T: FromNapiValue>(v: &Unknown<'_>, (owner, name): At) -> Result<Option<T>> {
+    if v.get_type()? == ValueType::Undefined {
+        return Ok(None);
+    }
+    // SAFETY: `v` is an argument of the current call, and the `FromNapiValue` impls used here
+    // (String, f64, serde_json::Value) check the JS type themselves.
+    unsafe { v.cast::<T>() }.map(Some).map_err(|mut e| {
+        e.reason = format!("{} on {owner}.{name}", e.reason);
+        e
+    })
+}
+
+/// A required field: as [`field`], and `undefined` is napi's "Missing field" error.
+pub fn required<T: FromNapiValue>(v: &Unknown<'_>, at: At) -> Result<T> {
+    field(v, at)?.ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("Missing field `{}`", at.1)))
+}
+
+/// A capability as it crossed: JSON text or an object. Its type is checked when it is read
+/// (with the other fields), its content later, where the core used to parse it.
+pub enum CapabilityIn {
+    Text(String),
+    Object(Value),
+}
+
+impl CapabilityIn {
+    pub fn read(v: &Unknown<'_>, at: At) -> Result<Option<CapabilityIn>> {
+        Ok(if v.get_type()? == ValueType::String {
+            field(v, at)?.map(CapabilityIn::Text)
+        } else {
+            field(v, at)?.map(CapabilityIn::Object)
+        })
+    }
+
+    /// Text is parsed once per distinct text (`args::capability_text`).
+    pub fn parse(c: Option<CapabilityIn>) -> Result<Option<Capability>> {
+        c.map(|c| match c {
+            CapabilityIn::Text(text) => tokensmith::args::capability_text(&text),
+            CapabilityIn::Object(value) => tokensmith::args::capability(&value),
+        })
+        .transpose()
+        .js()
+    }
+}
 
 pub fn whole<T: TryFrom<u64>>(field: &'static str, v: f64) -> Result<T> {
     tokensmith::args::whole_f64(field, v).js()
@@ -19,19 +78,13 @@ pub fn whole_opt<T: TryFrom<u64>>(field: &'static str, v: Option<f64>) -> Result
 pub fn whole_numbers(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
-            Some(f)
-                if n.is_f64()
-                    && f.fract() == 0.0
-                    && (0.0..=9_007_199_254_740_991.0).contains(&f) =>
-            {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&f) => {
                 Value::from(f as u64)
             }
             _ => Value::Number(n),
         },
         Value::Array(a) => Value::Array(a.into_iter().map(whole_numbers).collect()),
-        Value::Object(o) => {
-            Value::Object(o.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect())
-        }
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
         other => other,
     }
 }
@@ -41,6 +94,20 @@ pub fn to_value<T: Serialize>(v: &T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| napi::Error::from_reason(e.to_string()))
 }
 
-pub fn context() -> tokensmith::Context {
-    tokensmith::Context::system()
+/// A string the caller passed in, returned only if reading it changed it (napi turns a lone
+/// surrogate into U+FFFD); otherwise the JS layer reuses its own, identical, string.
+pub fn if_changed(s: String) -> Option<String> {
+    s.contains('\u{FFFD}').then_some(s)
+}
+
+/// A `u64` result as napi turns a JSON number into JS: a number, or a BigInt past 2^53 − 1
+/// (as the objects built through `serde_json::Value` always did).
+pub fn number(v: u64) -> serde_json::Number {
+    v.into()
+}
+
+/// The system clock and the OS CSPRNG, made once.
+pub fn context() -> &'static tokensmith::Context {
+    static CONTEXT: LazyLock<tokensmith::Context> = LazyLock::new(tokensmith::Context::system);
+    &CONTEXT
 }

@@ -9,7 +9,7 @@ use crate::errors::IntoJs;
 
 #[napi(ts_return_type = "Explanation")]
 pub fn explain(token: String, secret: Option<String>) -> Result<Value> {
-    to_value(&tokensmith::explain(&context(), &token, secret.as_deref()).js()?)
+    to_value(&tokensmith::explain(context(), &token, secret.as_deref()).js()?)
 }
 
 /// Every stable error code, so the JS layer can check it maps each one.

@@ -11,6 +11,7 @@ mod auth_token;
 mod convert;
 mod errors;
 mod explain;
+mod service;
 
 use napi_derive::napi;
 

@@ -3,21 +3,19 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
-use tokensmith::ably::{
-    self, IssueOptions, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest,
-};
+use tokensmith::ably::{self, Key, MemoryNonceCache, RequestCheck, TokenCheck, TokenParams, TokenRequest};
 use tokensmith::args;
 
-use crate::convert::{Int, context, py_to_value, to_py, whole, whole_opt};
+use crate::convert::{Int, context, py_to_value, whole, whole_opt};
 use crate::errors::IntoPy;
+use crate::results;
 
 fn key(name: &str, secret: &str) -> PyResult<Key> {
     Key::new(name, secret).py()
 }
 
 fn capability(c: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ably::Capability>> {
-    c.map(|c| args::capability(&py_to_value(c)?).py())
-        .transpose()
+    c.map(crate::convert::capability).transpose()
 }
 
 fn params(
@@ -45,19 +43,12 @@ fn wire_request(request: &Bound<'_, PyAny>) -> PyResult<TokenRequest> {
         )));
     }
     serde_json::from_value(py_to_value(request)?)
-        .map_err(|e| tokensmith::Error::MalformedToken {
-            field: "token_request",
-            reason: e.to_string(),
-            vendor: None,
-        })
+        .map_err(|e| tokensmith::Error::MalformedToken { field: "token_request", reason: e.to_string(), vendor: None })
         .py()
 }
 
 fn request_check(now: Option<Int>, window_ms: Option<Int>) -> PyResult<RequestCheck<'static>> {
-    let mut check = RequestCheck {
-        now_ms: whole_opt("now", now)?,
-        ..Default::default()
-    };
+    let mut check = RequestCheck { now_ms: whole_opt("now", now)?, ..Default::default() };
     if let Some(w) = window_ms {
         check.window_ms = whole("window_ms", w)?;
     }
@@ -74,13 +65,10 @@ fn verify_request<'py>(
     now: Option<Int>,
     window_ms: Option<Int>,
     nonces: Option<&MemoryNonceCache>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyDict>> {
     let (req, mut check) = (wire_request(request)?, request_check(now, window_ms)?);
     check.nonces = nonces.map(|n| n as &dyn ably::NonceCache);
-    to_py(
-        py,
-        &ably::verify_token_request(&context(), &req, &key(key_name, key_secret)?, &check).py()?,
-    )
+    results::token_params(py, ably::verify_token_request(context(), &req, &key(key_name, key_secret)?, &check).py()?)
 }
 
 #[pyfunction]
@@ -95,12 +83,9 @@ pub fn ably_create_token_request<'py>(
     client_id: Option<String>,
     timestamp: Option<Int>,
     nonce: Option<String>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyDict>> {
     let p = params(ttl, capability, client_id, timestamp, nonce)?;
-    to_py(
-        py,
-        &ably::create_token_request(&context(), &key(key_name, key_secret)?, &p).py()?,
-    )
+    results::token_request(py, ably::create_token_request(context(), &key(key_name, key_secret)?, &p).py()?)
 }
 
 #[pyfunction]
@@ -112,7 +97,7 @@ pub fn ably_verify_token_request<'py>(
     key_secret: &str,
     now: Option<Int>,
     window_ms: Option<Int>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyDict>> {
     verify_request(py, request, key_name, key_secret, now, window_ms, None)
 }
 
@@ -129,18 +114,12 @@ pub fn ably_issue_token<'py>(
     key_capability: Option<&Bound<'py, PyAny>>,
     default_ttl: Option<Int>,
     max_ttl: Option<Int>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let mut opts = IssueOptions::default();
-    if let Some(c) = self::capability(key_capability)? {
-        opts.key_capability = c;
-    }
-    opts.default_ttl_ms = whole_opt("default_ttl", default_ttl)?.unwrap_or(opts.default_ttl_ms);
-    opts.max_ttl_ms = whole_opt("max_ttl", max_ttl)?.unwrap_or(opts.max_ttl_ms);
+) -> PyResult<Bound<'py, PyDict>> {
+    let key_capability = self::capability(key_capability)?;
+    let (default_ttl, max_ttl) = (whole_opt("default_ttl", default_ttl)?, whole_opt("max_ttl", max_ttl)?);
+    let opts = args::issue_options(key_capability, default_ttl, max_ttl);
     let p = params(ttl, capability, client_id, None, None)?;
-    to_py(
-        py,
-        &ably::issue_token(&context(), &key(key_name, key_secret)?, &p, &opts).py()?,
-    )
+    results::token_details(py, ably::issue_token(context(), &key(key_name, key_secret)?, &p, &opts).py()?)
 }
 
 #[pyfunction]
@@ -156,17 +135,14 @@ pub fn ably_verify_token<'py>(
     client_id: Option<String>,
     resource: Option<String>,
     operation: Option<String>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyDict>> {
     let check = TokenCheck {
         now_ms: whole_opt("now", now)?,
         leeway_secs: whole_opt("leeway", leeway)?.unwrap_or(0),
         client_id,
         operation: args::operation(resource, operation).py()?,
     };
-    to_py(
-        py,
-        &ably::verify_token(&context(), token, &key(key_name, key_secret)?, &check).py()?,
-    )
+    results::claims(py, ably::verify_token(context(), token, &key(key_name, key_secret)?, &check).py()?)
 }
 
 /// Verifies TokenRequests and refuses a nonce seen before within the timestamp window.
@@ -179,9 +155,7 @@ pub struct TokenRequestVerifier {
 impl TokenRequestVerifier {
     #[new]
     fn new() -> Self {
-        TokenRequestVerifier {
-            nonces: MemoryNonceCache::default(),
-        }
+        TokenRequestVerifier { nonces: MemoryNonceCache::default() }
     }
 
     #[pyo3(signature = (request, key_name, key_secret, *, now=None, window_ms=None))]
@@ -193,16 +167,8 @@ impl TokenRequestVerifier {
         key_secret: &str,
         now: Option<Int>,
         window_ms: Option<Int>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        verify_request(
-            py,
-            request,
-            key_name,
-            key_secret,
-            now,
-            window_ms,
-            Some(&self.nonces),
-        )
+    ) -> PyResult<Bound<'py, PyDict>> {
+        verify_request(py, request, key_name, key_secret, now, window_ms, Some(&self.nonces))
     }
 
     fn __repr__(&self) -> &'static str {

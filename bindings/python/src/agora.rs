@@ -33,7 +33,7 @@ pub fn agora_build_chat_user_token(
     salt: Option<Int>,
 ) -> PyResult<String> {
     let p = params(app_id, app_certificate, expire, issue_ts, salt)?;
-    agora::build_chat_user_token(&context(), &p, user_id).py()
+    agora::build_chat_user_token(context(), &p, user_id).py()
 }
 
 #[pyfunction]
@@ -46,7 +46,7 @@ pub fn agora_build_chat_app_token(
     salt: Option<Int>,
 ) -> PyResult<String> {
     let p = params(app_id, app_certificate, expire, issue_ts, salt)?;
-    agora::build_chat_app_token(&context(), &p).py()
+    agora::build_chat_app_token(context(), &p).py()
 }
 
 #[pyfunction]
@@ -63,8 +63,5 @@ pub fn agora_verify<'py>(
     now: Option<Int>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let now = whole_opt("now", now)?;
-    to_py(
-        py,
-        &agora::verify(&context(), token, app_certificate, now).py()?,
-    )
+    to_py(py, &agora::verify(context(), token, app_certificate, now).py()?)
 }

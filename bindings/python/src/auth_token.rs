@@ -8,7 +8,7 @@ use crate::errors::IntoPy;
 
 #[pyfunction]
 pub fn auth_token_generate() -> String {
-    auth_token::generate(&context())
+    auth_token::generate(context())
 }
 
 /// Raises `MalformedTokenError` for a mistyped or truncated token (no lookup needed).

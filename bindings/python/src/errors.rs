@@ -8,13 +8,9 @@ use pyo3::sync::PyOnceLock;
 pub fn to_py(e: tokensmith::Error) -> PyErr {
     Python::attach(|py| {
         static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        let make = FROM_NATIVE.get_or_try_init(py, || {
-            py.import("tokensmith.errors")?
-                .getattr("_from_native")
-                .map(Bound::unbind)
-        });
-        match make.and_then(|f| f.call1(py, (e.code(), e.to_string(), e.vendor_code(), e.field())))
-        {
+        let make = FROM_NATIVE
+            .get_or_try_init(py, || py.import("tokensmith.errors")?.getattr("_from_native").map(Bound::unbind));
+        match make.and_then(|f| f.call1(py, (e.code(), e.to_string(), e.vendor_code(), e.field()))) {
             Ok(exc) => PyErr::from_value(exc.into_bound(py)),
             Err(import_failed) => import_failed,
         }

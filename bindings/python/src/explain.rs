@@ -7,12 +7,8 @@ use crate::errors::IntoPy;
 
 #[pyfunction]
 #[pyo3(signature = (token, secret=None))]
-pub fn explain<'py>(
-    py: Python<'py>,
-    token: &str,
-    secret: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    to_py(py, &tokensmith::explain(&context(), token, secret).py()?)
+pub fn explain<'py>(py: Python<'py>, token: &str, secret: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, &tokensmith::explain(context(), token, secret).py()?)
 }
 
 /// Every stable error code, so the Python layer can check it maps each one.

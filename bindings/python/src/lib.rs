@@ -7,6 +7,7 @@ mod auth_token;
 mod convert;
 mod errors;
 mod explain;
+mod results;
 
 use pyo3::prelude::*;
 
@@ -14,17 +15,12 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use super::ably::{
-        TokenRequestVerifier, ably_create_token_request, ably_issue_token, ably_verify_token,
-        ably_verify_token_request,
+        TokenRequestVerifier, ably_create_token_request, ably_issue_token, ably_verify_token, ably_verify_token_request,
     };
     #[pymodule_export]
-    use super::agora::{
-        agora_build_chat_app_token, agora_build_chat_user_token, agora_parse, agora_verify,
-    };
+    use super::agora::{agora_build_chat_app_token, agora_build_chat_user_token, agora_parse, agora_verify};
     #[pymodule_export]
-    use super::auth_token::{
-        auth_token_check, auth_token_fingerprint, auth_token_generate, auth_token_redact,
-    };
+    use super::auth_token::{auth_token_check, auth_token_fingerprint, auth_token_generate, auth_token_redact};
     #[pymodule_export]
     use super::explain::{error_codes, explain};
 

@@ -23,10 +23,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
     }
 }
 
@@ -52,14 +49,59 @@ impl Clock for FixedClock {
     }
 }
 
-/// The operating system CSPRNG.
+/// The operating system CSPRNG, drawn through a small per-thread buffer.
+///
+/// One `getrandom` call costs about as much as an HMAC, and every salt and nonce needs only
+/// 4 to 16 bytes, so each thread fetches 256 bytes at a time and hands them out once
+/// each (they are zeroed as they are taken). The buffer records the process id it was filled
+/// in and is discarded when that differs from [`std::process::id`], so a `fork()`ed child
+/// (Python's multiprocessing, pre-forking servers) never reuses its parent's bytes.
+/// Requests over 64 bytes go straight to the OS.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsRandom;
 
+/// Bytes fetched per `getrandom` call.
+const POOL_SIZE: usize = 256;
+/// Larger requests bypass the buffer.
+const POOL_DIRECT: usize = 64;
+
+struct Pool {
+    buf: [u8; POOL_SIZE],
+    /// Next unused byte; `POOL_SIZE` when empty.
+    pos: usize,
+    /// The process that filled `buf`.
+    pid: u32,
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool> = const {
+        std::cell::RefCell::new(Pool { buf: [0; POOL_SIZE], pos: POOL_SIZE, pid: 0 })
+    };
+}
+
+/// The OS source failing is unrecoverable and never happens on supported targets.
+fn os_fill(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("operating system random source unavailable");
+}
+
 impl Random for OsRandom {
-    fn fill(&self, buf: &mut [u8]) {
-        // The OS source failing is unrecoverable and never happens on supported targets.
-        getrandom::fill(buf).expect("operating system random source unavailable");
+    fn fill(&self, out: &mut [u8]) {
+        if out.len() > POOL_DIRECT {
+            return os_fill(out);
+        }
+        POOL.with(|pool| {
+            let p = &mut *pool.borrow_mut();
+            let pid = std::process::id();
+            if p.pid != pid || p.pos + out.len() > POOL_SIZE {
+                os_fill(&mut p.buf);
+                p.pos = 0;
+                p.pid = pid;
+            }
+            let taken = &mut p.buf[p.pos..p.pos + out.len()];
+            out.copy_from_slice(taken);
+            taken.fill(0); // handed out once; not kept in memory
+            p.pos += out.len();
+        });
     }
 }
 
@@ -85,18 +127,12 @@ pub struct Context {
 impl Context {
     /// The system clock and the OS CSPRNG.
     pub fn system() -> Self {
-        Context {
-            clock: Arc::new(SystemClock),
-            random: Arc::new(OsRandom),
-        }
+        Context { clock: Arc::new(SystemClock), random: Arc::new(OsRandom) }
     }
 
     /// A context with a fixed clock and a predictable random source, for tests.
     pub fn fixed(now_ms: u64) -> Self {
-        Context {
-            clock: Arc::new(FixedClock::new(now_ms)),
-            random: Arc::new(SeqRandom::default()),
-        }
+        Context { clock: Arc::new(FixedClock::new(now_ms)), random: Arc::new(SeqRandom::default()) }
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -135,9 +171,7 @@ impl Default for Context {
 
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Context")
-            .field("now_ms", &self.now_ms())
-            .finish_non_exhaustive()
+        f.debug_struct("Context").field("now_ms", &self.now_ms()).finish_non_exhaustive()
     }
 }
 
@@ -163,6 +197,53 @@ mod tests {
             assert!((1..=99_999_999).contains(&v));
         }
         assert_eq!(ctx.random_range(5, 5), 5);
+    }
+
+    #[test]
+    fn os_random_hands_out_fresh_bytes_across_refills() {
+        // 5000 draws of 16 bytes cross ~300 refills; any repeat would be a reuse bug.
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..5000 {
+            let mut b = [0u8; 16];
+            OsRandom.fill(&mut b);
+            assert!(seen.insert(b), "repeated 16-byte draw");
+        }
+        let mut big = [0u8; 1000];
+        OsRandom.fill(&mut big); // bypasses the pool
+        assert!(big.iter().any(|&b| b != 0));
+        let mut empty = [0u8; 0];
+        OsRandom.fill(&mut empty);
+    }
+
+    #[test]
+    fn os_random_buffers_are_per_thread() {
+        let draw = || {
+            let mut b = [0u8; 32];
+            OsRandom.fill(&mut b);
+            b
+        };
+        let here = draw();
+        let there = std::thread::spawn(draw).join().unwrap();
+        assert_ne!(here, there);
+    }
+
+    /// What a `fork()`ed child sees: a pool filled by another process id. It must refill, not
+    /// hand out the bytes the parent still has buffered (and will use itself). A real fork
+    /// needs unsafe FFI; what is under test is the pid comparison.
+    #[test]
+    fn os_random_refills_when_the_process_id_changes() {
+        let mut b = [0u8; 16];
+        OsRandom.fill(&mut b);
+        let parents_next = POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            p.pid = p.pid.wrapping_add(1);
+            p.buf[p.pos..p.pos + 16].to_vec()
+        });
+        let mut child = [0u8; 16];
+        OsRandom.fill(&mut child);
+        assert_ne!(&child[..], &parents_next[..], "reused the parent's buffered bytes");
+        let (pos, pid) = POOL.with(|p| (p.borrow().pos, p.borrow().pid));
+        assert_eq!((pos, pid), (16, std::process::id()));
     }
 
     #[test]

@@ -22,6 +22,9 @@ import tokensmith, {
   KeyMismatchError,
   TokenRevokedError,
   UnsupportedTokenError,
+  UidAlreadyExistsError,
+  StoreUnavailableError,
+  Tokensmith,
 } from 'tokensmith'
 import type {
   AccessToken2,
@@ -41,6 +44,20 @@ import type {
   VerifyOptions,
   VerifyRequestOptions,
   VerifyTokenOptions,
+  AuthTokenInfo,
+  AuthTokenMeta,
+  CreatedUser,
+  CreateUserOptions,
+  IssuedToken,
+  ListAuthTokensOptions,
+  PushList,
+  PushTokensInput,
+  RevokeResult,
+  RevokeSubjectOptions,
+  Session,
+  TokenPage,
+  TokensmithOptions,
+  User,
 } from 'tokensmith'
 
 /** Compiles only when A and B are the same type. */
@@ -212,7 +229,86 @@ made.vendorCode = 1
 // @ts-expect-error the code must be a known one
 new TokensmithError('boom', 'BOOM')
 
+// --- The retention service -------------------------------------------------------------------
+const storeOptions: TokensmithOptions = { store: 'sqlite://./data/tokensmith.db', app: 'demo', retention: 100 }
+const ts = new Tokensmith({ ...storeOptions, tokenTtlMs: 86400000, purgeArchivedAfterMs: 0, reauthMarginMs: 30000 })
+
+async function retention(): Promise<string> {
+  const newUser: CreateUserOptions = { uid: 'alice', name: 'Alice', profile: { role: 'admin' }, withAuthToken: true }
+  const created: CreatedUser = await ts.users.create(newUser)
+  const first: IssuedToken | undefined = created.authToken
+  const user: User = await ts.users.get('alice')
+  const userTimes: [number, Record<string, unknown> | undefined] = [user.createdAt, user.profile]
+  await ts.users.delete('bob')
+
+  const meta: AuthTokenMeta = { platform: 'web', userAgent: 'demo/1', appInfo: { version: '1.0' }, deviceId: 'd1' }
+  const issued: IssuedToken = await ts.authTokens.create('alice', meta)
+  await ts.authTokens.create('alice')
+  const raw: string = issued.authToken
+  const paging: ListAuthTokensOptions = { page: 2, perPage: 10 }
+  const page: TokenPage = await ts.authTokens.list('alice', paging)
+  await ts.authTokens.list('alice')
+  const counts: number[] = [page.total, page.active, page.archived, page.page, page.perPage, page.totalPages]
+  const info: AuthTokenInfo = await ts.authTokens.get('alice', issued.id)
+  const infoFields: [string, string, boolean, number | undefined, string | undefined] = [
+    info.id,
+    info.redacted,
+    info.archived,
+    info.archivedAt,
+    info.platform,
+  ]
+  const updated: AuthTokenInfo = await ts.authTokens.update('alice', raw, { userAgent: 'demo/2' })
+  await ts.authTokens.delete('alice', issued.id)
+  const flushed: number = await ts.authTokens.flush('alice')
+  const session: Session = await ts.authTokens.validate(raw)
+  const sessionUid: string = session.user.uid + session.token.id
+
+  const revokeOptions: RevokeSubjectOptions = { issuedBefore: Date.now(), allowReauthMargin: true }
+  const revoked: RevokeResult = await ts.revokeSubject('alice', revokeOptions)
+  const revokedAt: number = revoked.appliesAt - revoked.issuedBefore
+  await ts.revokeSubject('alice')
+  await ts.revokeToken(raw)
+  await ts.logout(raw)
+  const claims2: AblyJwtClaims = await ts.verifyAblyToken(details.token, key, { clientId: 'bob' })
+  const agora2: AccessToken2 = await ts.verifyAgoraToken(userToken, appCertificate, { now: 1111112 })
+  const params2: TokenParams = await ts.verifyTokenRequest(request, key, { windowMs: 60000 })
+  await ts.verifyTokenRequest(request, key)
+
+  const tokens: PushTokensInput = { apnsToken: 'apns', voipToken: 'voip' }
+  await ts.push.register(raw, tokens)
+  await ts.push.register(raw, { fcmToken: 'fcm' })
+  const pushed: PushList = await ts.push.list(raw)
+  const android: string[] = pushed.android.concat(pushed.ios, pushed.web)
+  const deleted: number = await ts.push.delete(raw, { all: true })
+  const purged: number = await ts.purgeArchived()
+  await ts.close()
+
+  try {
+    await ts.users.create({ uid: 'alice' })
+  } catch (e) {
+    if (e instanceof UidAlreadyExistsError || e instanceof StoreUnavailableError) return e.code
+  }
+  const results: unknown[] = [first, userTimes, counts, infoFields, updated, flushed, sessionUid, revokedAt]
+  return results.concat([claims2, agora2, params2, android, deleted, purged]).join()
+}
+
+// @ts-expect-error the store is required
+new Tokensmith({ retention: 3 })
+// @ts-expect-error retention is a number
+new Tokensmith({ store: 'memory://', retention: '3' })
+// @ts-expect-error a user needs a uid
+ts.users.create({ name: 'x' })
+// @ts-expect-error list results never carry the raw token
+const noRaw: string = (null as unknown as TokenPage).tokens[0].authToken
+// @ts-expect-error everything is async
+const notAPromise: User = ts.users.get('alice')
+// @ts-expect-error the sub-objects are read-only
+ts.users = ts.users
+
 export {
+  retention,
+  noRaw,
+  notAPromise,
   serviceFields,
   issued,
   optionalFields,

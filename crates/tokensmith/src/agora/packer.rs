@@ -20,12 +20,8 @@ impl Writer {
     }
     /// `u16 length` then the bytes; `field` names the value in the error when it is too long.
     pub fn bytes(&mut self, field: &'static str, v: &[u8]) -> Result<()> {
-        let len = u16::try_from(v.len()).map_err(|_| {
-            Error::invalid(
-                field,
-                format!("{} bytes is over the limit of 65535", v.len()),
-            )
-        })?;
+        let len = u16::try_from(v.len())
+            .map_err(|_| Error::invalid(field, format!("{} bytes is over the limit of 65535", v.len())))?;
         self.u16(len);
         self.0.extend_from_slice(v);
         Ok(())
@@ -54,16 +50,9 @@ impl<'a> Reader<'a> {
         r
     }
     fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| {
-                Error::malformed(
-                    field,
-                    format!("truncated payload: needs {n} bytes at offset {}", self.pos),
-                )
-            })?;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            Error::malformed(field, format!("truncated payload: needs {n} bytes at offset {}", self.pos))
+        })?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)

@@ -93,24 +93,13 @@ pub fn service_name(t: u16) -> &'static str {
 
 impl Service {
     pub fn new(service_type: u16, privileges: BTreeMap<u16, u32>, body: ServiceBody) -> Self {
-        Service {
-            service_type,
-            name: service_name(service_type),
-            privileges,
-            body,
-        }
+        Service { service_type, name: service_name(service_type), privileges, body }
     }
 
     /// The Chat service of a user token (`user_id` non-empty or not) or an app token (`None`).
     pub fn chat(user_id: Option<&str>, expire: u32) -> Self {
-        let privilege = if user_id.is_some() {
-            PRIVILEGE_CHAT_USER
-        } else {
-            PRIVILEGE_CHAT_APP
-        };
-        let body = ServiceBody::UserId {
-            user_id: user_id.unwrap_or_default().to_owned(),
-        };
+        let privilege = if user_id.is_some() { PRIVILEGE_CHAT_USER } else { PRIVILEGE_CHAT_APP };
+        let body = ServiceBody::UserId { user_id: user_id.unwrap_or_default().to_owned() };
         Service::new(SERVICE_CHAT, BTreeMap::from([(privilege, expire)]), body)
     }
 
@@ -129,18 +118,11 @@ impl Service {
                 w.bytes("uid", uid.as_bytes())?;
             }
             ServiceBody::UserId { user_id } => w.bytes("user_id", user_id.as_bytes())?,
-            ServiceBody::ChannelAccount {
-                channel_name,
-                account,
-            } => {
+            ServiceBody::ChannelAccount { channel_name, account } => {
                 w.bytes("channel_name", channel_name.as_bytes())?;
                 w.bytes("account", account.as_bytes())?;
             }
-            ServiceBody::Apaas {
-                room_uuid,
-                user_uuid,
-                role,
-            } => {
+            ServiceBody::Apaas { room_uuid, user_uuid, role } => {
                 w.bytes("room_uuid", room_uuid.as_bytes())?;
                 w.bytes("user_uuid", user_uuid.as_bytes())?;
                 w.i16(*role);
@@ -171,11 +153,7 @@ impl Service {
         let service_type = r.u16("service_type")?;
         if service_name(service_type) == "unknown" {
             let raw = r.rest().to_vec();
-            return Ok(Service::new(
-                service_type,
-                BTreeMap::new(),
-                ServiceBody::Unknown { raw },
-            ));
+            return Ok(Service::new(service_type, BTreeMap::new(), ServiceBody::Unknown { raw }));
         }
         let mut privileges = BTreeMap::new();
         for _ in 0..r.u16("privileges")? {
@@ -183,17 +161,11 @@ impl Service {
             privileges.insert(k, r.u32("privileges")?);
         }
         let body = match service_type {
-            SERVICE_RTC => ServiceBody::Rtc {
-                channel_name: r.string("channel_name")?,
-                uid: r.string("uid")?,
-            },
-            SERVICE_RTM | SERVICE_CHAT => ServiceBody::UserId {
-                user_id: r.string("user_id")?,
-            },
-            SERVICE_STREAMING | SERVICE_FCDN => ServiceBody::ChannelAccount {
-                channel_name: r.string("channel_name")?,
-                account: r.string("account")?,
-            },
+            SERVICE_RTC => ServiceBody::Rtc { channel_name: r.string("channel_name")?, uid: r.string("uid")? },
+            SERVICE_RTM | SERVICE_CHAT => ServiceBody::UserId { user_id: r.string("user_id")? },
+            SERVICE_STREAMING | SERVICE_FCDN => {
+                ServiceBody::ChannelAccount { channel_name: r.string("channel_name")?, account: r.string("account")? }
+            }
             SERVICE_APAAS => ServiceBody::Apaas {
                 room_uuid: r.string("room_uuid")?,
                 user_uuid: r.string("user_uuid")?,

@@ -4,13 +4,7 @@ const APP_ID: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
 
 fn params(expire: u32) -> ChatTokenParams<'static> {
-    ChatTokenParams {
-        app_id: APP_ID,
-        app_certificate: CERT,
-        expire,
-        issue_ts: Some(1_111_111),
-        salt: Some(1),
-    }
+    ChatTokenParams { app_id: APP_ID, app_certificate: CERT, expire, issue_ts: Some(1_111_111), salt: Some(1) }
 }
 
 #[test]
@@ -26,11 +20,7 @@ fn reference_user_token() {
 #[test]
 fn defaults_come_from_the_context() {
     let ctx = Context::fixed(1_700_000_000_500);
-    let p = ChatTokenParams {
-        issue_ts: None,
-        salt: None,
-        ..params(3600)
-    };
+    let p = ChatTokenParams { issue_ts: None, salt: None, ..params(3600) };
     let t = parse(&build_chat_app_token(&ctx, &p).unwrap()).unwrap();
     assert_eq!(t.issue_ts, 1_700_000_000);
     assert!((1..=SALT_MAX).contains(&t.salt));
@@ -42,45 +32,18 @@ fn verify_checks_signature_then_expiry() {
     let t = build_chat_user_token(&ctx, &params(600), "u").unwrap();
     assert!(verify(&ctx, &t, CERT, Some(1_111_111 + 599)).is_ok());
     let e = verify(&ctx, &t, CERT, Some(1_111_111 + 610)).unwrap_err();
-    assert_eq!(
-        e,
-        Error::TokenExpired {
-            by_secs: 10,
-            vendor: None
-        }
-    );
+    assert_eq!(e, Error::TokenExpired { by_secs: 10, vendor: None });
     let other = "5CFd2fd1755d40ecb72977518be15d3c";
-    assert_eq!(
-        verify(&ctx, &t, other, Some(1_111_111)).unwrap_err().code(),
-        "BAD_SIGNATURE"
-    );
+    assert_eq!(verify(&ctx, &t, other, Some(1_111_111)).unwrap_err().code(), "BAD_SIGNATURE");
 }
 
 #[test]
 fn bad_input_names_the_field() {
     let ctx = Context::fixed(0);
     let cases: Vec<(ChatTokenParams, &str)> = vec![
-        (
-            ChatTokenParams {
-                app_id: "xyz",
-                ..params(60)
-            },
-            "app_id",
-        ),
-        (
-            ChatTokenParams {
-                app_id: "970CA35de60c44645bbae8a215061b3g",
-                ..params(60)
-            },
-            "app_id",
-        ),
-        (
-            ChatTokenParams {
-                app_certificate: "",
-                ..params(60)
-            },
-            "app_certificate",
-        ),
+        (ChatTokenParams { app_id: "xyz", ..params(60) }, "app_id"),
+        (ChatTokenParams { app_id: "970CA35de60c44645bbae8a215061b3g", ..params(60) }, "app_id"),
+        (ChatTokenParams { app_certificate: "", ..params(60) }, "app_certificate"),
         (params(86_401), "expire"),
     ];
     for (p, field) in cases {
@@ -89,12 +52,7 @@ fn bad_input_names_the_field() {
         assert!(!e.to_string().contains(CERT));
     }
     let long = "a".repeat(65_536);
-    assert_eq!(
-        build_chat_user_token(&ctx, &params(60), &long)
-            .unwrap_err()
-            .field(),
-        Some("user_id")
-    );
+    assert_eq!(build_chat_user_token(&ctx, &params(60), &long).unwrap_err().field(), Some("user_id"));
     assert!(build_chat_user_token(&ctx, &params(60), &"a".repeat(65_535)).is_ok());
 }
 
@@ -113,9 +71,7 @@ fn malformed_tokens_name_the_field() {
     let payload = decode_payload(&good).unwrap();
     let mut trailing = payload.clone();
     trailing.push(0);
-    let mut stream_trailing = base64::engine::general_purpose::STANDARD
-        .decode(&good[3..])
-        .unwrap();
+    let mut stream_trailing = base64::engine::general_purpose::STANDARD.decode(&good[3..]).unwrap();
     stream_trailing.push(7);
     let cases = vec![
         (String::new(), "version"),
@@ -125,21 +81,14 @@ fn malformed_tokens_name_the_field() {
         (format!("007{}", b64(b"not zlib")), "zlib"),
         (format!("007{}", b64(&zlib(&payload)[..20])), "zlib"),
         (format!("007{}", b64(&zlib(&payload[..70]))), "issue_ts"),
-        (
-            format!("007{}", b64(&zlib(&payload[..payload.len() - 3]))),
-            "user_id",
-        ),
+        (format!("007{}", b64(&zlib(&payload[..payload.len() - 3]))), "user_id"),
         (format!("007{}", b64(&zlib(&trailing))), "trailing"),
         (format!("007{}", b64(&stream_trailing)), "trailing"),
         (format!("007{}", b64(&zlib(&[1, 0, 9]))), "signature"),
     ];
     for (token, field) in cases {
         let e = parse(&token).unwrap_err();
-        assert_eq!(
-            (e.code(), e.field()),
-            ("MALFORMED_TOKEN", Some(field)),
-            "{token}"
-        );
+        assert_eq!((e.code(), e.field()), ("MALFORMED_TOKEN", Some(field)), "{token}");
     }
 }
 
@@ -153,10 +102,7 @@ fn service_count_larger_than_present_is_truncated() {
     let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut e, &payload).unwrap();
     use base64::Engine as _;
-    let t = format!(
-        "007{}",
-        base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap())
-    );
+    let t = format!("007{}", base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap()));
     assert_eq!(parse(&t).unwrap_err().field(), Some("services"));
 }
 
@@ -164,4 +110,33 @@ fn service_count_larger_than_present_is_truncated() {
 fn debug_redacts_the_certificate() {
     let text = format!("{:?}", params(600));
     assert!(text.contains(APP_ID) && !text.contains(CERT), "{text}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+    /// The chat builder writes exactly what the general `AccessToken2::build` writes.
+    #[test]
+    fn chat_builder_equals_the_general_builder(
+        app in "[0-9a-fA-F]{32}",
+        cert in "[0-9a-fA-F]{32}",
+        issue_ts in proptest::prelude::any::<u32>(),
+        expire in proptest::prelude::any::<u32>(),
+        salt in proptest::prelude::any::<u32>(),
+        user in proptest::option::of("\\PC{0,300}"),
+    ) {
+        let general = AccessToken2 {
+            app_id: app.clone(),
+            issue_ts,
+            expire,
+            salt,
+            services: vec![Service::chat(user.as_deref(), expire)],
+            signature: Vec::new(),
+            signing_info: Vec::new(),
+        }
+        .build(&cert)
+        .unwrap();
+        let chat = token::build_chat_token(&cert, &app, issue_ts, expire, salt, user.as_deref());
+        proptest::prop_assert_eq!(chat, general);
+    }
 }
