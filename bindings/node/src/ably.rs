@@ -97,7 +97,7 @@ fn wire_request(request: Value) -> Result<TokenRequest> {
 }
 
 fn token_params_out(p: TokenParams) -> TokenParamsOut {
-    (p.ttl.map(number), p.capability.map(|c| c.canonical()), p.client_id, p.timestamp.map(number), p.nonce)
+    (p.ttl.map(number), p.capability.map(|c| c.canonical().to_owned()), p.client_id, p.timestamp.map(number), p.nonce)
 }
 
 /// `ably.createTokenRequest(key, params?)`.

@@ -56,7 +56,7 @@ pub fn claims(py: Python<'_>, c: Claims) -> PyResult<Bound<'_, PyDict>> {
 pub fn token_params(py: Python<'_>, p: TokenParams) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     d.set_item(intern!(py, "ttl"), p.ttl)?;
-    d.set_item(intern!(py, "capability"), p.capability.map(|c| c.canonical()))?;
+    d.set_item(intern!(py, "capability"), p.capability.as_ref().map(|c| c.canonical()))?;
     d.set_item(intern!(py, "clientId"), p.client_id)?;
     d.set_item(intern!(py, "timestamp"), p.timestamp)?;
     d.set_item(intern!(py, "nonce"), p.nonce)?;

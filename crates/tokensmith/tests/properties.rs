@@ -56,7 +56,7 @@ proptest! {
         let key = Key::new("app.key", "s3cret").unwrap();
         let params = TokenParams { ttl: Some(ttl), capability: Some(cap.clone()), client_id: client.clone(), ..Default::default() };
         let td = ably::issue_token(&ctx, &key, &params, &Default::default()).unwrap();
-        prop_assert_eq!(&td.capability, &cap.canonical());
+        prop_assert_eq!(&td.capability, cap.canonical());
         let claims = ably::verify_token(&ctx, &td.token, &key, &TokenCheck::default()).unwrap();
         prop_assert_eq!(claims.client_id, client);
     }

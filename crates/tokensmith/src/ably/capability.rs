@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -28,15 +29,52 @@ pub const OPERATIONS: &[&str] = &[
     "subscribe",
 ];
 
+/// Resource pattern → operations.
+pub type Grants = BTreeMap<String, BTreeSet<String>>;
+
 /// Resource pattern → operations, both kept sorted by code point (Rust `str` order) and
 /// de-duplicated, so [`Capability::canonical`] is the same text in every language.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Capability(pub BTreeMap<String, BTreeSet<String>>);
+///
+/// Immutable and shared: servers issue the same few capabilities again and again, so a clone
+/// is a reference count and the canonical text is built once per value.
+#[derive(Clone, Default)]
+pub struct Capability(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    grants: Grants,
+    canonical: OnceLock<String>,
+}
+
+impl PartialEq for Capability {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.grants == other.0.grants
+    }
+}
+
+impl Eq for Capability {}
+
+impl fmt::Debug for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Capability").field(&self.0.grants).finish()
+    }
+}
+
+impl From<Grants> for Capability {
+    fn from(grants: Grants) -> Self {
+        Capability(Arc::new(Inner { grants, canonical: OnceLock::new() }))
+    }
+}
 
 impl Capability {
     /// Everything: `{"*":["*"]}`.
     pub fn all() -> Self {
-        Capability(BTreeMap::from([("*".to_owned(), BTreeSet::from(["*".to_owned()]))]))
+        Capability::from(BTreeMap::from([("*".to_owned(), BTreeSet::from(["*".to_owned()]))]))
+    }
+
+    /// The resource patterns and their operations.
+    pub fn grants(&self) -> &Grants {
+        &self.0.grants
     }
 
     /// Parses JSON text such as `{"chat:*":["publish","subscribe"]}`.
@@ -73,30 +111,44 @@ impl Capability {
             }
             map.insert(resource.clone(), set);
         }
-        Ok(Capability(map))
+        Ok(Capability::from(map))
     }
 
     /// Whitespace-free JSON with sorted resources and operations: the text that is signed.
-    pub fn canonical(&self) -> String {
-        serde_json::to_string(&self.0).expect("a map of strings always serialises")
+    pub fn canonical(&self) -> &str {
+        self.0
+            .canonical
+            .get_or_init(|| serde_json::to_string(&self.0.grants).expect("a map of strings always serialises"))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.grants.is_empty()
+    }
+
+    /// True for `{"*":["*"]}` (what a key without a capability grants).
+    fn is_all(&self) -> bool {
+        let mut it = self.0.grants.iter();
+        matches!((it.next(), it.next()), (Some((r, ops)), None) if r == "*" && ops.len() == 1 && ops.contains("*"))
     }
 
     /// True when the capability allows `operation` on `resource`.
     pub fn allows(&self, resource: &str, operation: &str) -> bool {
         self.0
+            .grants
             .iter()
             .any(|(pattern, ops)| resource_matches(pattern, resource) && (ops.contains("*") || ops.contains(operation)))
     }
 
     /// What a token asking for `self` gets from a key holding `key` (§6); empty is refused (40160).
     pub fn intersect(&self, key: &Capability) -> Result<Capability> {
-        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (r, r_ops) in &self.0 {
-            for (k, k_ops) in &key.0 {
+        // The common case, a key granting everything: a request naming only ordinary channels
+        // gets exactly what it asked for (the loop below would rebuild the same map).
+        if key.is_all() && !self.is_empty() && self.0.grants.keys().all(|r| resource_matches("*", r)) {
+            return Ok(self.clone());
+        }
+        let mut out = Grants::new();
+        for (r, r_ops) in &self.0.grants {
+            for (k, k_ops) in &key.0.grants {
                 let target = if resource_matches(k, r) {
                     r
                 } else if resource_matches(r, k) {
@@ -118,13 +170,13 @@ impl Capability {
         if out.is_empty() {
             return Err(Error::CapabilityRefused("the key does not grant any of the requested capability".into()));
         }
-        Ok(Capability(out))
+        Ok(Capability::from(out))
     }
 }
 
 impl fmt::Display for Capability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.canonical())
+        f.write_str(self.canonical())
     }
 }
 
@@ -211,7 +263,7 @@ mod tests {
 
     #[test]
     fn intersection_examples_from_the_docs() {
-        let i = |key: &str, req: &str| cap(req).intersect(&cap(key)).map(|c| c.canonical());
+        let i = |key: &str, req: &str| cap(req).intersect(&cap(key)).map(|c| c.canonical().to_owned());
         let k = r#"{"channel2":["publish","subscribe"]}"#;
         assert_eq!(i(k, r#"{"channel2":["presence","subscribe"]}"#).unwrap(), r#"{"channel2":["subscribe"]}"#);
         assert_eq!(i(k, r#"{"channel2":["*"]}"#).unwrap(), k);

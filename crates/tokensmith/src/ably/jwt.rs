@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Capability, Key, MAX_TTL_MS, TokenParams};
 use crate::clock::Context;
-use crate::crypto::{ct_eq, hmac_sha256};
+use crate::crypto::{ct_eq, hmac_sha256_reused_key};
 use crate::error::{Error, Result};
 
 /// Ably's default token lifetime (60 min).
@@ -107,7 +107,7 @@ pub fn issue_token(ctx: &Context, key: &Key, params: &TokenParams, opts: &IssueO
     let claims = Claims {
         iat: issued / 1000,
         exp: expires / 1000,
-        capability: granted.canonical(),
+        capability: granted.canonical().to_owned(),
         client_id: params.client_id.clone(),
     };
     let token = encode(key, &claims);
@@ -128,7 +128,7 @@ fn encode(key: &Key, claims: &Claims) -> String {
     URL_SAFE_NO_PAD.encode_string(header, &mut out);
     out.push('.');
     URL_SAFE_NO_PAD.encode_string(body, &mut out);
-    let sig = hmac_sha256(key.secret.expose().as_bytes(), &[out.as_bytes()]);
+    let sig = hmac_sha256_reused_key(key.secret.expose().as_bytes(), &[out.as_bytes()]);
     out.push('.');
     URL_SAFE_NO_PAD.encode_string(sig, &mut out);
     out
@@ -178,7 +178,7 @@ pub fn verify_token(ctx: &Context, token: &str, key: &Key, check: &TokenCheck) -
     if header.kid.as_deref() != Some(key.name.as_str()) {
         return Err(Error::KeyMismatch(format!("token is for key `{}`", header.kid.unwrap_or_default())));
     }
-    if !ct_eq(&sig, &hmac_sha256(key.secret.expose().as_bytes(), &[signed.as_bytes()])) {
+    if !ct_eq(&sig, &hmac_sha256_reused_key(key.secret.expose().as_bytes(), &[signed.as_bytes()])) {
         return Err(Error::bad_signature("JWT signature does not match the key").with_vendor(40144));
     }
     let now = check.now_ms.unwrap_or_else(|| ctx.now_ms()) / 1000;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Capability, Key, MAX_TTL_MS};
 use crate::clock::Context;
-use crate::crypto::{ct_eq, hmac_sha256};
+use crate::crypto::{ct_eq, hmac_sha256_reused_key};
 use crate::error::{Error, Result};
 
 /// Ably's minimum nonce length.
@@ -75,7 +75,7 @@ impl TokenRequest {
     fn compute_mac(&self, secret: &str) -> [u8; 32] {
         let (mut ttl, mut ts) = ([0u8; 20], [0u8; 20]);
         let nl: &[u8] = b"\n";
-        hmac_sha256(
+        hmac_sha256_reused_key(
             secret.as_bytes(),
             &[
                 self.key_name.as_bytes(),
@@ -141,7 +141,7 @@ pub fn create_token_request(ctx: &Context, key: &Key, params: &TokenParams) -> R
     let mut req = TokenRequest {
         key_name: key.name.clone(),
         ttl: params.ttl,
-        capability: params.capability.as_ref().map(Capability::canonical),
+        capability: params.capability.as_ref().map(|c| c.canonical().to_owned()),
         client_id: params.client_id.clone(),
         timestamp: params.timestamp.unwrap_or_else(|| ctx.now_ms()),
         nonce,
@@ -279,7 +279,7 @@ mod mac_tests {
             secret in "\\PC{0,70}",
         ) {
             let req = TokenRequest { key_name, ttl, capability, client_id, timestamp, nonce, mac: String::new() };
-            let want = hmac_sha256(secret.as_bytes(), &[req.signed_text().as_bytes()]);
+            let want = crate::crypto::hmac_sha256(secret.as_bytes(), &[req.signed_text().as_bytes()]);
             prop_assert_eq!(req.compute_mac(&secret), want);
         }
 
