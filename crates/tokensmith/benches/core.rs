@@ -392,7 +392,7 @@ fn breakdown(s: &Settings) {
         for part in [
             key_ref.name.as_bytes(),
             decimal(&mut digits, TTL_MS),
-            capability.as_deref().unwrap_or_default().as_bytes(),
+            capability.unwrap_or_default().as_bytes(),
             CLIENT_ID.as_bytes(),
         ] {
             mac.update(part);
