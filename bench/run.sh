@@ -7,6 +7,7 @@
 #   bench/run.sh                # everything; fails if the Node addon or Python package won't build
 #   bench/run.sh --peers-only   # skip the bindings: Rust numbers, peers' numbers, tokensmith "pending"
 #   bench/run.sh --no-write     # print the tables, leave docs/benchmarks.md alone
+#   bench/run.sh --http-only    # only the HTTP service under wrk (bench/http.sh, its --help)
 #
 # BENCH_RUNS (rounds, default 11 Rust / 9 Node and Python) and BENCH_MS (ms per run, default
 # 100 Rust / 200 Node and Python) are passed through. Speed goals live here, never in tests:
@@ -18,12 +19,14 @@ cd "$ROOT"
 
 PEERS_ONLY=0
 WRITE=1
+HTTP_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --peers-only) PEERS_ONLY=1 ;;
+    --http-only) HTTP_ONLY=1 ;;
     --no-write) WRITE=0 ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -34,6 +37,11 @@ for arg in "$@"; do
 done
 
 say() { printf '\n==> %s\n' "$*" >&2; }
+
+# The HTTP service under wrk has its own script, table and markers; it also runs last below.
+if [ "$HTTP_ONLY" = 1 ]; then
+  if [ "$WRITE" = 0 ]; then exec bench/http.sh --no-write; else exec bench/http.sh; fi
+fi
 
 # Single thread, on one core when the machine lets us pin.
 PIN=()
@@ -134,6 +142,7 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 
 if [ "$WRITE" = 0 ]; then
   say "--no-write: docs/benchmarks.md left as it is"
+  bench/http.sh --no-write
   exit 0
 fi
 
@@ -163,3 +172,6 @@ else:
 doc.write_text(text)
 print(f"wrote {doc}", file=sys.stderr)
 EOF
+
+say "HTTP service (bench/http.sh)"
+bench/http.sh

@@ -11,6 +11,11 @@ class TokensmithError extends Error {
     this.code = code
     this.vendorCode = options.vendorCode ?? null
     this.field = options.field ?? null
+    // Set when a server refused the request (the REST client): its HTTP status, its own code
+    // (`ERR_UID_NOT_FOUND`, `40142`, …) and how long it asked to wait.
+    this.status = options.status ?? null
+    this.serverCode = options.serverCode ?? null
+    this.retryAfterMs = options.retryAfterMs ?? null
   }
 }
 
@@ -31,6 +36,14 @@ const CLASSES = {
   USER_NOT_FOUND: 'UserNotFoundError',
   AUTH_TOKEN_NOT_FOUND: 'AuthTokenNotFoundError',
   STORE_UNAVAILABLE: 'StoreUnavailableError',
+  UNAUTHORIZED: 'UnauthorizedError',
+  RATE_LIMITED: 'RateLimitedError',
+  HTTP_ERROR: 'HttpError',
+  NETWORK_ERROR: 'NetworkError',
+  REQUEST_TIMEOUT: 'RequestTimeoutError',
+  NO_RENEWAL_MEANS: 'NoRenewalMeansError',
+  PROVIDER_ERROR: 'ProviderError',
+  SESSION_CLOSED: 'SessionClosedError',
 }
 
 const BY_CODE = {}
@@ -93,8 +106,24 @@ function fromNative(err) {
   const m = PREFIX.exec(err.message)
   const Cls = m && BY_CODE[m[1]]
   if (!Cls) return err
-  const d = details(err)
-  return new Cls(err.message.slice(m[0].length), m[1], { vendorCode: d.vendorCode, field: d.field })
+  return fromDetails(err.message.slice(m[0].length), m[1], details(err), Cls)
+}
+
+/** The error of `code` with the native details; a provider failure's cause becomes `cause`. */
+function fromDetails(message, code, d, Cls = BY_CODE[code]) {
+  const c = d.cause
+  const cause =
+    c !== null && typeof c === 'object' && typeof c.code === 'string' && BY_CODE[c.code]
+      ? fromDetails(String(c.message ?? ''), c.code, c)
+      : undefined
+  return new Cls(message, code, {
+    cause,
+    vendorCode: d.vendorCode,
+    field: d.field,
+    status: d.status,
+    serverCode: d.serverCode,
+    retryAfterMs: d.retryAfterMs,
+  })
 }
 
 module.exports = { ...errors, BY_CODE, fromNative }

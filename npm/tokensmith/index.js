@@ -144,3 +144,6 @@ module.exports = {
 
 const { Tokensmith } = require('./service')
 module.exports.Tokensmith = Tokensmith
+
+const { Session } = require('./session')
+module.exports.Session = Session

@@ -28,6 +28,15 @@ export const {
   UserNotFoundError,
   AuthTokenNotFoundError,
   StoreUnavailableError,
+  UnauthorizedError,
+  RateLimitedError,
+  HttpError,
+  NetworkError,
+  RequestTimeoutError,
+  NoRenewalMeansError,
+  ProviderError,
+  SessionClosedError,
   Tokensmith,
+  Session,
 } = cjs
 export default cjs

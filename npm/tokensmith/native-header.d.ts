@@ -241,3 +241,20 @@ export interface RevokeResult {
   issuedBefore: number
   appliesAt: number
 }
+
+// Results of the session's login (the REST API's user, as `PUT /v3.0/me` answers it).
+
+/** A user as the service (or CometChat) answers it. `createdAt` is Unix seconds (0 if unknown). */
+export interface ApiUser {
+  uid: string
+  name: string
+  avatar?: string
+  link?: string
+  role?: string
+  /** `offline` / `online`. */
+  status?: string
+  statusMessage?: string
+  metadata?: unknown
+  tags?: Array<string>
+  createdAt: number
+}

@@ -242,6 +242,23 @@ export interface RevokeResult {
   appliesAt: number
 }
 
+// Results of the session's login (the REST API's user, as `PUT /v3.0/me` answers it).
+
+/** A user as the service (or CometChat) answers it. `createdAt` is Unix seconds (0 if unknown). */
+export interface ApiUser {
+  uid: string
+  name: string
+  avatar?: string
+  link?: string
+  role?: string
+  /** `offline` / `online`. */
+  status?: string
+  statusMessage?: string
+  metadata?: unknown
+  tags?: Array<string>
+  createdAt: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -249,6 +266,42 @@ export interface RevokeResult {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/** The native half of `Session` (see `session.js`, the public class). */
+export declare class NativeSession {
+  /** `session.js` passes the options, the wrapped `authCallback` and its `emit`. */
+  constructor(auth: AuthInput, tokenParams: SessionTokenParams | undefined | null, settings: SessionSettings, authCallback: ((tokenParams: object) => Promise<object>) | undefined | null, emit: (name: string, payload: object, error?: Error | null) => void)
+  /** A valid token: the held one, or a fresh one shared with every concurrent caller. */
+  token(): Promise<SessionToken>
+  /** The held token, without fetching or checking expiry. */
+  current(): SessionToken | null
+  /**
+   * Ably's `authorize(tokenParams, authOptions)`: a new token now; what is given becomes the
+   * default for later renewals. Arguments are checked before the Promise exists.
+   */
+  authorize(tokenParams?: SessionTokenParams | undefined | null, auth?: AuthInput | undefined | null, authCallback?: ((tokenParams: object) => Promise<object>) | undefined | null): Promise<SessionToken>
+  /**
+   * CometChat's login: checks `authToken` with the service (`PUT /v3.0/me`) and holds it;
+   * resolves to the user.
+   */
+  login(authToken: string, options?: LoginInput | undefined | null): Promise<ApiUser>
+  /** The logged-in user; `null` before a login and after a logout. */
+  currentUser(): ApiUser | null
+  /**
+   * Ends the login: the token is dropped, `loggedOut` emitted, and the service told
+   * (`DELETE /v3.0/me`; a token it no longer knows counts as logged out).
+   */
+  logout(): Promise<void>
+  /**
+   * Stops everything: pending and later calls reject with `SessionClosedError`, no more
+   * events, and the callbacks are released.
+   */
+  close(): void
+  /** Records the server's current time (ms); expiry is then judged on the server's clock. */
+  setServerTime(serverNowMs: number): void
+  /** Provider fetches so far, retries included. */
+  get fetches(): number
+}
 
 /**
  * Verifies TokenRequests and refuses a nonce seen before within the timestamp window;
@@ -308,8 +361,38 @@ export declare function agoraBuildChatUserToken(appId: unknown, appCertificate: 
 
 export declare function agoraParse(token: string): AccessToken2
 
+/** An Agora token server (`POST {baseUrl}/generate-user-token`). */
+export interface AgoraTokenServerInput {
+  baseUrl: string
+  userUuid: string
+  /** Token lifetime asked for, in seconds (default 3600, at most 86400). */
+  expire?: number
+  /** One of `apiKey` and `authToken` (the user's own auth token). */
+  apiKey?: string
+  authToken?: string
+  /** The `appid` header (default: the session's `appId`). */
+  appId?: string
+}
+
 /** `agora.verify(token, appCertificate, options?)`. */
 export declare function agoraVerify(token: string, appCertificate: string, now: unknown): AccessToken2
+
+/**
+ * The means of getting tokens: at most one of `key`, `authUrl`, the `authCallback` (passed
+ * beside this object) and `agoraTokenServer`; `token` alone is a static token, with a means
+ * it is the token to start with.
+ */
+export interface AuthInput {
+  /** An Ably key `keyName:keySecret`: every token is an Ably JWT signed locally. */
+  key?: string
+  authUrl?: string
+  /** `GET` (default), `POST` (form body) or `POST+JSON`. */
+  authMethod?: string
+  authHeaders?: Record<string, string>
+  authParams?: Record<string, string>
+  token?: string | TokenDetails
+  agoraTokenServer?: AgoraTokenServerInput
+}
 
 /** What a client attaches to its auth token (CometChat's token properties). */
 export interface AuthTokenMeta {
@@ -354,6 +437,18 @@ export interface ListAuthTokensOptions {
   perPage?: number
 }
 
+/** `login(authToken, options)`: what is bound to the token, and where to log in. */
+export interface LoginInput {
+  /** Default: the session's `baseUrl`. */
+  baseUrl?: string
+  /** Default: the session's `appId`. */
+  appId?: string
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
 /** `push.register(authToken, tokens)`: an FCM token, or an APNs token with an optional VoIP token. */
 export interface PushTokensInput {
   fcmToken?: string
@@ -367,6 +462,51 @@ export interface RevokeSubjectOptions {
   issuedBefore?: number
   /** Postpone enforcement by `reauthMarginMs`, so live clients can renew first. */
   allowReauthMargin?: boolean
+}
+
+/** Where the service is, and the renewal settings; absent ones take the core's defaults. */
+export interface SessionSettings {
+  /**
+   * The tokensmith service (or Ably REST host): TokenRequests are exchanged there, its
+   * clock is read (`GET /time`), and `login` talks to it.
+   */
+  baseUrl?: string
+  /** The `appid` header for `login` and the Agora token server. */
+  appId?: string
+  /** Read the server's clock before the first fetch (default true when there is a URL). */
+  queryTime?: boolean
+  /** Time allowed for each HTTP request (default 10 000). */
+  httpTimeoutMs?: number
+  /** Renew this long before expiry (default 30 000). */
+  marginMs?: number
+  /** Renew up to this much earlier still, at random (default 10 000). */
+  jitterMs?: number
+  /** Renew in the background ahead of expiry (default true). */
+  background?: boolean
+  /** Server time minus local time, when known (then `/time` is not read). */
+  serverOffsetMs?: number
+  /** Retries of a failing provider: the first wait's ceiling (default 1 000)… */
+  backoffBaseMs?: number
+  /** …the largest wait (default 30 000)… */
+  backoffCapMs?: number
+  /** …and the fetches per renewal, the first included (default 6). */
+  maxAttempts?: number
+}
+
+/** The token a session holds. Times are ms since the epoch, on the server's clock. */
+export interface SessionToken {
+  token: string
+  expires?: number
+  issued?: number
+  clientId?: string
+  format: 'ably-jwt' | 'ably-token' | 'agora-accesstoken2' | 'auth-token' | 'unknown'
+}
+
+/** The Ably TokenParams kept for every renewal. */
+export interface SessionTokenParams {
+  ttl?: number
+  capability?: string | Record<string, string[]>
+  clientId?: string
 }
 
 /** `new Tokensmith(options)`. Absent numbers take the core's `Config::default()`. */

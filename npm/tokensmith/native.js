@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.TokenRequestVerifier = nativeBinding.TokenRequestVerifier
 module.exports.Tokensmith = nativeBinding.Tokensmith
 module.exports.ablyCreateTokenRequest = nativeBinding.ablyCreateTokenRequest

@@ -2,7 +2,8 @@
 // no secret reaches an error or an explanation.
 const util = require('node:util')
 const tokensmith = require('tokensmith')
-const { loadVectors, thrown, CLASS_BY_CODE } = require('./helpers')
+const path = require('node:path')
+const { loadVectors, thrown, CLASS_BY_CODE, REPO_ROOT } = require('./helpers')
 
 const { agora, ably, authToken, explain, errorCodes, errors, TokensmithError, InvalidArgumentError } = tokensmith
 const doc = loadVectors('errors.json')
@@ -51,12 +52,33 @@ describe('errors.json: the cross-language error contract', () => {
     expect(err.code).toBe(c.expected_error_code)
     if (c.field !== undefined) expect(err.field).toBe(c.field)
     expect(err.vendorCode).toBe(c.vendor_code ?? null)
+    // Local failures: no server was involved.
+    expect(err).toMatchObject({ status: null, serverCode: null, retryAfterMs: null })
     // The `[CODE] ` transport prefix is stripped; the message says what went wrong.
     expect(err.message).not.toMatch(/^\[[A-Z_]+\]/)
     expect(err.message.length).toBeGreaterThan(0)
     for (const secret of secretsOf(c)) {
       for (const text of renderings(err)) expect(text).not.toContain(secret)
     }
+  })
+})
+
+describe('errors a server sent (the REST client)', () => {
+  const { fromNative } = require(path.join(REPO_ROOT, 'npm', 'tokensmith', 'errors.js'))
+
+  test('every server_responses case of errors.json names a code with a class', () => {
+    expect(doc.server_responses.length).toBeGreaterThanOrEqual(20)
+    for (const c of doc.server_responses) expect(errorCodes).toContain(c.expected_error_code)
+  })
+
+  test('fromNative keeps the status, the server code and the wait the server asked for', () => {
+    const native = new Error('[RATE_LIMITED] Too many requests. (HTTP 429 ERR_TOO_MANY_REQUESTS)')
+    const details = { code: 'RATE_LIMITED', vendorCode: null, field: null, status: 429, serverCode: 'ERR_TOO_MANY_REQUESTS', retryAfterMs: 2000 }
+    native.cause = new Error(JSON.stringify(details))
+    const err = fromNative(native)
+    expect(err).toBeInstanceOf(tokensmith.RateLimitedError)
+    expect(err.message).toBe('Too many requests. (HTTP 429 ERR_TOO_MANY_REQUESTS)')
+    expect(err).toMatchObject({ code: 'RATE_LIMITED', status: 429, serverCode: 'ERR_TOO_MANY_REQUESTS', retryAfterMs: 2000 })
   })
 })
 

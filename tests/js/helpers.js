@@ -21,23 +21,6 @@ function thrown(fn) {
 }
 
 /** The error class name for each stable code: the contract the package must implement. */
-const CLASS_BY_CODE = {
-  INVALID_ARGUMENT: 'InvalidArgumentError',
-  MALFORMED_TOKEN: 'MalformedTokenError',
-  BAD_SIGNATURE: 'BadSignatureError',
-  TOKEN_EXPIRED: 'TokenExpiredError',
-  TOKEN_NOT_YET_VALID: 'TokenNotYetValidError',
-  CAPABILITY_REFUSED: 'CapabilityRefusedError',
-  TIMESTAMP_OUT_OF_WINDOW: 'TimestampOutOfWindowError',
-  REPLAYED_NONCE: 'ReplayedNonceError',
-  CLIENT_ID_MISMATCH: 'ClientIdMismatchError',
-  KEY_MISMATCH: 'KeyMismatchError',
-  TOKEN_REVOKED: 'TokenRevokedError',
-  UNSUPPORTED_TOKEN: 'UnsupportedTokenError',
-  UID_ALREADY_EXISTS: 'UidAlreadyExistsError',
-  USER_NOT_FOUND: 'UserNotFoundError',
-  AUTH_TOKEN_NOT_FOUND: 'AuthTokenNotFoundError',
-  STORE_UNAVAILABLE: 'StoreUnavailableError',
-}
+const CLASS_BY_CODE = loadVectors('errors.json').codes
 
 module.exports = { loadVectors, thrown, CLASS_BY_CODE, REPO_ROOT }

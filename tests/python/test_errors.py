@@ -179,16 +179,44 @@ def test_explain_of_contract_inputs_does_not_leak_secrets(case: dict[str, Any]) 
 def test_error_codes_match_the_classes() -> None:
     codes = tokensmith.ERROR_CODES
     assert isinstance(codes, tuple)
-    assert len(set(codes)) == len(codes) == 16
-    assert sorted(codes) == sorted(errors.BY_CODE)
+    contract = json.loads((VECTORS / "errors.json").read_text(encoding="utf-8"))["codes"]
+    assert len(set(codes)) == len(codes) == len(contract)
+    assert sorted(codes) == sorted(errors.BY_CODE) == sorted(contract)
     for code in codes:
         cls = errors.BY_CODE[code]
         assert cls.code == code
+        assert cls.__name__ == contract[code]
         assert issubclass(cls, tokensmith.TokensmithError) and cls is not tokensmith.TokensmithError
         assert getattr(tokensmith, cls.__name__) is cls
         assert cls.__name__ in tokensmith.__all__
     assert tokensmith.TokensmithError is errors.TokensmithError
     assert tokensmith.TokensmithError.__module__ == "tokensmith.errors"
+
+
+SERVER_RESPONSES: list[dict[str, Any]] = json.loads((VECTORS / "errors.json").read_text(encoding="utf-8"))[
+    "server_responses"
+]
+
+
+def test_server_responses_name_known_codes() -> None:
+    assert len(SERVER_RESPONSES) >= 20
+    assert {c["expected_error_code"] for c in SERVER_RESPONSES} <= set(tokensmith.ERROR_CODES)
+
+
+def test_server_fields_are_kept_and_survive_pickling() -> None:
+    message = "Too many requests. (HTTP 429 ERR_TOO_MANY_REQUESTS)"
+    e = errors._from_native("RATE_LIMITED", message, None, None, 429, "ERR_TOO_MANY_REQUESTS", 2000)
+    assert type(e) is tokensmith.RateLimitedError
+    assert (e.code, e.status, e.server_code, e.retry_after_ms) == ("RATE_LIMITED", 429, "ERR_TOO_MANY_REQUESTS", 2000)
+    copy = pickle.loads(pickle.dumps(e))
+    assert (type(copy), copy.status, copy.server_code, copy.retry_after_ms, str(copy)) == (
+        type(e), 429, "ERR_TOO_MANY_REQUESTS", 2000, str(e)
+    )
+    # The four-argument form (a native module built before these fields) still works.
+    old = errors._from_native("USER_NOT_FOUND", "the uid `a` does not exist", None, None)
+    assert (old.status, old.server_code, old.retry_after_ms) == (None, None, None)
+    assert issubclass(tokensmith.NetworkError, ConnectionError)
+    assert issubclass(tokensmith.RequestTimeoutError, TimeoutError)
 
 
 def test_invalid_argument_is_a_value_error() -> None:

@@ -39,8 +39,12 @@ def is_type_alias(node: ast.stmt) -> bool:
     return isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation) in ("TypeAlias", "typing.TypeAlias")
 
 
+def is_type_var(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and ast.unparse(node.value.func) == "TypeVar"
+
+
 def stub_declarations(tree: ast.Module) -> dict[str, ast.stmt]:
-    """Top-level names the stub declares, except imports and private typing-only aliases."""
+    """Top-level names the stub declares, except imports and private typing-only aliases and TypeVars."""
     out: dict[str, ast.stmt] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -50,7 +54,7 @@ def stub_declarations(tree: ast.Module) -> dict[str, ast.stmt]:
                 out[node.target.id] = node
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                if isinstance(target, ast.Name):
+                if isinstance(target, ast.Name) and not (is_type_var(node) and target.id.startswith("_")):
                     out[target.id] = node
     return out
 
@@ -160,7 +164,7 @@ def test_method_signature_matches_the_stub(cls: str, method: str) -> None:
     node = next(m for m in stub_classes()[cls].body if isinstance(m, ast.FunctionDef) and m.name == method)
     stub = stub_params(node)[1:]  # without self
     runtime_cls = getattr(_native, cls)
-    if method == "__init__":
+    if method in ("__init__", "__new__"):
         runtime = runtime_params(runtime_cls)  # pyo3's #[new]: the class's own signature
     else:
         runtime = runtime_params(getattr(runtime_cls, method))[1:]

@@ -8,6 +8,7 @@ reporting one of them, e.g. because a parameter became ``Any``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import pickle
 from types import MappingProxyType
@@ -16,6 +17,7 @@ from typing import Any
 import tokensmith
 from tokensmith import ably, agora, auth_token
 from tokensmith.errors import BY_CODE
+from tokensmith.results import AuthTokenInfo, CreatedUser, IssuedToken, PushList, RevokeResult, Session, TokenPage, User
 
 APP_ID = "970CA35de60c44645bbae8a215061b33"
 CERT = "5CFd2fd1755d40ecb72977518be15d3b"
@@ -91,10 +93,51 @@ def explain_all(tokens: list[str]) -> None:
         assert out["format"] == with_secret["format"]
 
 
+def retention() -> None:
+    with tokensmith.Tokensmith("memory://", app="typing", retention=2, token_ttl_ms=None) as ts:
+        created: CreatedUser = ts.users.create("alice", profile={"role": "admin"}, with_auth_token=True, platform="web")
+        user: User = ts.users.get(created["user"]["uid"])
+        created_at_ms: int = user["createdAt"]
+        first: IssuedToken = created["authToken"]
+        raw: str = first["authToken"]
+        second: IssuedToken = ts.auth_tokens.create("alice", device_id="d1", app_info={"v": 1})
+        page: TokenPage = ts.auth_tokens.list("alice", page=1, per_page=10)
+        infos: list[AuthTokenInfo] = page["tokens"]
+        info: AuthTokenInfo = ts.auth_tokens.update("alice", second["id"], user_agent="mypy")
+        session: Session = ts.auth_tokens.validate(raw)
+        ts.push.register(raw, fcm_token="fcm")
+        pushed: PushList = ts.push.list(raw)
+        removed: int = ts.push.delete(raw, all=True)
+        revoked: RevokeResult = ts.revoke_subject("bob", allow_reauth_margin=True)
+        flushed: int = ts.auth_tokens.flush("alice")
+        purged: int = ts.purge_archived()
+        ts.users.delete("alice")
+        assert created_at_ms and infos and info["userAgent"] == "mypy" and session["user"] == user
+        assert pushed["web"] == ["fcm"] and removed == 1 and revoked["appliesAt"] > revoked["issuedBefore"]
+        assert (flushed, purged) == (2, 0)
+    try:
+        ts.users.get("alice")
+    except tokensmith.StoreUnavailableError as e:
+        assert e.code == "STORE_UNAVAILABLE"
+
+
+async def retention_async() -> None:
+    async with tokensmith.AsyncTokensmith("memory://") as ts:
+        created: CreatedUser = await ts.users.create("bob", with_auth_token=True)
+        token: str = created["authToken"]["authToken"]
+        session: Session = await ts.auth_tokens.validate(token)
+        details = ably.issue_token(KEY_NAME, KEY_SECRET, client_id="bob")
+        claims: dict[str, Any] = await ts.verify_ably_token(details["token"], KEY_NAME, KEY_SECRET, client_id="bob")
+        await ts.logout(token)
+        assert session["token"]["uid"] == claims["x-ably-clientId"]
+
+
 def main() -> None:
     tokens = agora_tokens() + [ably_flow(), auth_tokens()]
     errors()
     explain_all(tokens)
+    retention()
+    asyncio.run(retention_async())
 
 
 def misuse() -> None:
@@ -116,7 +159,19 @@ def misuse() -> None:
     tokensmith.explain("t", 1)  # type: ignore[arg-type]
     e = tokensmith.TokensmithError("m")
     v: int = e.field  # type: ignore[assignment]
-    print(n, s, v)
+    ts = tokensmith.Tokensmith("memory://", retention="5")  # type: ignore[arg-type]
+    tokensmith.Tokensmith(store="memory://", app=None, ttl=5)  # type: ignore[call-arg]
+    ts.users.create("a", "name")  # type: ignore[call-arg]
+    ts.users.create("a", with_auth_token="yes")  # type: ignore[arg-type]
+    ts.auth_tokens.list("a", page="1")  # type: ignore[arg-type]
+    ts.auth_tokens.create("a")["nope"]  # type: ignore[typeddict-item]
+    ts.auth_tokens.get("a", "id")["authToken"]  # type: ignore[typeddict-item]
+    f: str = ts.auth_tokens.flush("a")  # type: ignore[assignment]
+    ts.push.register("t", "fcm")  # type: ignore[call-arg]
+    ts.revoke_subject("a", issued_before=1.5)  # type: ignore[arg-type]
+    ats = tokensmith.AsyncTokensmith("memory://")
+    u: tokensmith.results.User = ats.users.get("a")  # type: ignore[assignment]
+    print(n, s, v, f, u)
 
 
 if __name__ == "__main__":

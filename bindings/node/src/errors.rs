@@ -6,10 +6,27 @@ use napi::{Error, Status};
 use serde_json::json;
 
 pub fn to_js(e: tokensmith::Error) -> Error {
-    let details = json!({ "code": e.code(), "vendorCode": e.vendor_code(), "field": e.field() });
     let mut err = Error::new(Status::GenericFailure, format!("[{}] {e}", e.code()));
-    err.set_cause(Error::new(Status::GenericFailure, details.to_string()));
+    err.set_cause(Error::new(Status::GenericFailure, details(&e).to_string()));
     err
+}
+
+/// What JS needs besides the message; a provider failure's own error goes in `cause`.
+fn details(e: &tokensmith::Error) -> serde_json::Value {
+    let mut d = json!({
+        "code": e.code(),
+        "vendorCode": e.vendor_code(),
+        "field": e.field(),
+        "status": e.status(),
+        "serverCode": e.server_code(),
+        "retryAfterMs": e.retry_after_ms(),
+    });
+    if let Some(cause) = e.cause() {
+        let mut c = details(cause);
+        c["message"] = cause.to_string().into();
+        d["cause"] = c;
+    }
+    d
 }
 
 /// `Result<T, tokensmith::Error>` → `napi::Result<T>`.

@@ -11,7 +11,10 @@ mod auth_token;
 mod convert;
 mod errors;
 mod explain;
+mod provider;
 mod service;
+mod session;
+mod session_options;
 
 use napi_derive::napi;
 

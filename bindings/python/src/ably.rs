@@ -35,7 +35,7 @@ fn params(
 }
 
 /// The TokenRequest as received: a dict (any `Mapping`) with Ably's field names.
-fn wire_request(request: &Bound<'_, PyAny>) -> PyResult<TokenRequest> {
+pub(crate) fn wire_request(request: &Bound<'_, PyAny>) -> PyResult<TokenRequest> {
     if !request.is_instance_of::<PyDict>() && request.cast::<PyMapping>().is_err() {
         return Err(PyTypeError::new_err(format!(
             "request must be a dict of TokenRequest fields, not {}",

@@ -4,14 +4,24 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-/// Builds the exception through `tokensmith.errors._from_native(code, message, vendor_code, field)`.
+/// Builds the exception through `tokensmith.errors._from_native(code, message, vendor_code, field,
+/// status, server_code, retry_after_ms)`.
+/// A provider failure's own error becomes the exception's `__cause__`.
 pub fn to_py(e: tokensmith::Error) -> PyErr {
     Python::attach(|py| {
         static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
         let make = FROM_NATIVE
             .get_or_try_init(py, || py.import("tokensmith.errors")?.getattr("_from_native").map(Bound::unbind));
-        match make.and_then(|f| f.call1(py, (e.code(), e.to_string(), e.vendor_code(), e.field()))) {
-            Ok(exc) => PyErr::from_value(exc.into_bound(py)),
+        let args =
+            (e.code(), e.to_string(), e.vendor_code(), e.field(), e.status(), e.server_code(), e.retry_after_ms());
+        match make.and_then(|f| f.call1(py, args)) {
+            Ok(exc) => {
+                let err = PyErr::from_value(exc.into_bound(py));
+                if let Some(cause) = e.cause() {
+                    err.set_cause(py, Some(to_py(cause.clone())));
+                }
+                err
+            }
             Err(import_failed) => import_failed,
         }
     })

@@ -1,5 +1,6 @@
 //! Python binding of tokensmith: converts arguments, errors and results, nothing more.
-//! One file per core module; `python/src/tokensmith` gives the functions their idiomatic homes.
+//! One file per core module (plus `runtime.rs`, the tokio runtime every blocking or awaited call
+//! runs on); `python/src/tokensmith` gives the functions their idiomatic homes.
 
 mod ably;
 mod agora;
@@ -8,6 +9,8 @@ mod convert;
 mod errors;
 mod explain;
 mod results;
+mod runtime;
+mod service;
 
 use pyo3::prelude::*;
 
@@ -23,6 +26,10 @@ mod _native {
     use super::auth_token::{auth_token_check, auth_token_fingerprint, auth_token_generate, auth_token_redact};
     #[pymodule_export]
     use super::explain::{error_codes, explain};
+    #[pymodule_export]
+    use super::runtime::Call;
+    #[pymodule_export]
+    use super::service::Service;
 
     #[pymodule_export]
     #[allow(non_upper_case_globals)]

@@ -1,11 +1,13 @@
-//! `tokensmith`: issue, inspect and verify tokens from the shell.
+//! `tokensmith`: issue, inspect and verify tokens from the shell, and run the HTTP service.
 //!
-//! A thin layer over the `tokensmith` crate: it parses arguments, sources secrets and prints.
+//! A thin layer over the `tokensmith` and `tokensmith-server` crates: it parses arguments,
+//! sources secrets and prints.
 //! Every rule about tokens lives in the core, so the CLI and the bindings cannot disagree.
 
 mod inspect;
 mod issue;
 mod secrets;
+mod serve;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -33,6 +35,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Check a token with its secret; exit status 1 if any check fails.
     Verify(inspect::Args),
+    /// Run the HTTP service (CometChat-, Ably- and Agora-compatible token routes) until SIGTERM or Ctrl-C.
+    Serve(serve::Args),
 }
 
 /// A failure reported as `error[CODE]: message` with exit status 1. The code is always one of
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Issue(cmd) => issue::run(&ctx, cmd),
         Command::Inspect(args) => inspect::run(&ctx, args, false),
         Command::Verify(args) => inspect::run(&ctx, args, true),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

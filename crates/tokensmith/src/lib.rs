@@ -12,16 +12,19 @@ pub mod ably;
 pub mod agora;
 pub mod args;
 pub mod auth_token;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod clock;
 mod crypto;
 pub mod error;
 pub mod explain;
 pub mod secret;
 pub mod service;
+pub mod session;
 pub mod store;
 
 pub use clock::{Clock, Context, FixedClock, OsRandom, Random, SeqRandom, SystemClock};
-pub use error::{CODES, Error, Result};
+pub use error::{CODES, Error, RemoteError, Result};
 pub use explain::{Explanation, explain};
 pub use secret::Secret;
 pub use service::{Config, Tokensmith};

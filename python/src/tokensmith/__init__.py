@@ -4,11 +4,13 @@
 - :mod:`tokensmith.ably` — Ably TokenRequests, TokenDetails (Ably JWTs), capabilities.
 - :mod:`tokensmith.auth_token` — opaque per-user ``tks_`` tokens.
 - :func:`explain` — a redacted breakdown of any of them.
+- :class:`Tokensmith` / :class:`AsyncTokensmith` — users, auth tokens with rolling retention,
+  revocation and push tokens over SQLite, Redis or memory (blocking / asyncio).
 
 Every error is a :class:`TokensmithError` whose ``.code`` is the same in Rust, Node and Python.
 """
 
-from . import ably, agora, auth_token
+from . import ably, agora, auth_token, results
 from ._native import __version__, error_codes as _error_codes, explain
 from .errors import (
     BadSignatureError,
@@ -28,7 +30,16 @@ from .errors import (
     UserNotFoundError,
     AuthTokenNotFoundError,
     StoreUnavailableError,
+    UnauthorizedError,
+    RateLimitedError,
+    HttpError,
+    NetworkError,
+    RequestTimeoutError,
+    NoRenewalMeansError,
+    ProviderError,
+    SessionClosedError,
 )
+from .service import AsyncTokensmith, Tokensmith
 
 #: Every stable error code.
 ERROR_CODES: tuple[str, ...] = tuple(_error_codes())
@@ -40,6 +51,9 @@ __all__ = [
     "ably",
     "auth_token",
     "explain",
+    "results",
+    "Tokensmith",
+    "AsyncTokensmith",
     "TokensmithError",
     "InvalidArgumentError",
     "MalformedTokenError",
@@ -57,4 +71,12 @@ __all__ = [
     "UserNotFoundError",
     "AuthTokenNotFoundError",
     "StoreUnavailableError",
+    "UnauthorizedError",
+    "RateLimitedError",
+    "HttpError",
+    "NetworkError",
+    "RequestTimeoutError",
+    "NoRenewalMeansError",
+    "ProviderError",
+    "SessionClosedError",
 ]

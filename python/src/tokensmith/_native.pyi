@@ -1,8 +1,12 @@
 # Hand-written stub of the compiled module; tests/python/test_typing.py keeps it honest.
-from collections.abc import Mapping
-from typing import Any, TypeAlias, final
+from collections.abc import Generator, Mapping
+from typing import Any, Generic, TypeAlias, TypeVar, final
+
+from .results import AuthTokenInfo, CreatedUser, IssuedToken, PushList, RevokeResult, Session, TokenPage, User
 
 __all__ = [
+    "Call",
+    "Service",
     "TokenRequestVerifier",
     "ably_create_token_request",
     "ably_issue_token",
@@ -20,6 +24,8 @@ __all__ = [
     "explain",
     "__version__",
 ]
+
+_T = TypeVar("_T")
 
 # JSON text, or resource → operations (any mapping; operations as a list or tuple).
 _Capability: TypeAlias = str | Mapping[str, list[str] | tuple[str, ...]]
@@ -82,3 +88,89 @@ def auth_token_fingerprint(token: str) -> str: ...
 def auth_token_redact(token: str) -> str: ...
 def explain(token: str, secret: str | None = None) -> dict[str, Any]: ...
 def error_codes() -> list[str]: ...
+
+@final
+class Call(Generic[_T]):
+    """A core operation not started yet: ``wait()`` blocks (detached), ``await`` runs it on asyncio."""
+
+    def wait(self) -> _T: ...
+    def __await__(self) -> Generator[Any, None, _T]: ...
+
+@final
+class Service:
+    def __new__(
+        cls,
+        store: str,
+        *,
+        app: str | None = None,
+        retention: int | None = None,
+        token_ttl_ms: int | None = None,
+        purge_archived_after_ms: int | None = None,
+        reauth_margin_ms: int | None = None,
+    ) -> Service: ...
+    def close(self) -> None: ...
+    def users_create(
+        self,
+        uid: str,
+        *,
+        name: str | None = None,
+        profile: Mapping[str, Any] | None = None,
+        with_auth_token: bool = False,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[CreatedUser]: ...
+    def users_get(self, uid: str) -> Call[User]: ...
+    def users_delete(self, uid: str) -> Call[None]: ...
+    def auth_tokens_create(
+        self,
+        uid: str,
+        *,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[IssuedToken]: ...
+    def auth_tokens_list(self, uid: str, *, page: int | None = None, per_page: int | None = None) -> Call[TokenPage]: ...
+    def auth_tokens_get(self, uid: str, token_or_id: str) -> Call[AuthTokenInfo]: ...
+    def auth_tokens_update(
+        self,
+        uid: str,
+        token_or_id: str,
+        *,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[AuthTokenInfo]: ...
+    def auth_tokens_delete(self, uid: str, token_or_id: str) -> Call[None]: ...
+    def auth_tokens_flush(self, uid: str) -> Call[int]: ...
+    def validate(self, token: str) -> Call[Session]: ...
+    def logout(self, auth_token: str) -> Call[None]: ...
+    def revoke_token(self, token: str) -> Call[None]: ...
+    def revoke_subject(
+        self, subject: str, *, issued_before: int | None = None, allow_reauth_margin: bool = False
+    ) -> Call[RevokeResult]: ...
+    def verify_ably_token(
+        self,
+        token: str,
+        key_name: str,
+        key_secret: str,
+        *,
+        now: int | None = None,
+        leeway: int | None = None,
+        client_id: str | None = None,
+        resource: str | None = None,
+        operation: str | None = None,
+    ) -> Call[dict[str, Any]]: ...
+    def verify_agora_token(self, token: str, app_certificate: str, *, now: int | None = None) -> Call[dict[str, Any]]: ...
+    def verify_token_request(
+        self, request: Mapping[str, Any], key_name: str, key_secret: str, *, window_ms: int | None = None
+    ) -> Call[dict[str, Any]]: ...
+    def push_register(
+        self, auth_token: str, *, fcm_token: str | None = None, apns_token: str | None = None, voip_token: str | None = None
+    ) -> Call[None]: ...
+    def push_list(self, auth_token: str) -> Call[PushList]: ...
+    def push_delete(self, auth_token: str, *, all: bool = False) -> Call[int]: ...
+    def purge_archived(self) -> Call[int]: ...

@@ -24,6 +24,11 @@ import tokensmith, {
   UnsupportedTokenError,
   UidAlreadyExistsError,
   StoreUnavailableError,
+  UnauthorizedError,
+  RateLimitedError,
+  HttpError,
+  NetworkError,
+  RequestTimeoutError,
   Tokensmith,
 } from 'tokensmith'
 import type {
@@ -54,7 +59,7 @@ import type {
   PushTokensInput,
   RevokeResult,
   RevokeSubjectOptions,
-  Session,
+  ValidatedSession,
   TokenPage,
   TokensmithOptions,
   User,
@@ -197,7 +202,10 @@ function handle(e: unknown): string {
     const vendor: number | null = e.vendorCode
     const field: string | null = e.field
     const base: Error = e
-    return `${code} ${vendor ?? '-'} ${field ?? '-'} ${base.message}`
+    const status: number | null = e.status
+    const serverCode: string | null = e.serverCode
+    const waitMs: number | null = e.retryAfterMs
+    return `${code} ${vendor ?? '-'} ${field ?? '-'} ${status ?? '-'} ${serverCode ?? '-'} ${waitMs ?? '-'} ${base.message}`
   }
   return 'other'
 }
@@ -219,6 +227,8 @@ const classes: Array<typeof TokensmithError> = [
 // Applications may construct them too, e.g. to fake a failure in their own tests.
 const made = new ReplayedNonceError('nonce already used', 'REPLAYED_NONCE', { vendorCode: 40105 })
 const handled: string = handle(made)
+const limited = new RateLimitedError('slow down', 'RATE_LIMITED', { status: 429, serverCode: 'ERR_TOO_MANY_REQUESTS', retryAfterMs: 2000 })
+const networkClasses: Array<typeof TokensmithError> = [UnauthorizedError, HttpError, NetworkError, RequestTimeoutError]
 
 // @ts-expect-error codes are a closed set
 const unknownCode: ErrorCode = 'NOPE'
@@ -260,7 +270,7 @@ async function retention(): Promise<string> {
   const updated: AuthTokenInfo = await ts.authTokens.update('alice', raw, { userAgent: 'demo/2' })
   await ts.authTokens.delete('alice', issued.id)
   const flushed: number = await ts.authTokens.flush('alice')
-  const session: Session = await ts.authTokens.validate(raw)
+  const session: ValidatedSession = await ts.authTokens.validate(raw)
   const sessionUid: string = session.user.uid + session.token.id
 
   const revokeOptions: RevokeSubjectOptions = { issuedBefore: Date.now(), allowReauthMargin: true }
@@ -329,5 +339,7 @@ export {
   viaErrors,
   classes,
   handled,
+  limited,
+  networkClasses,
   unknownCode,
 }

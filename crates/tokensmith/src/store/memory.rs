@@ -6,6 +6,7 @@
 //! hashes in creation order, so retention pops from the front without sorting.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -19,14 +20,38 @@ pub struct MemoryStore {
     apps: Mutex<HashMap<String, AppState>>,
 }
 
+/// Hashes a [`TokenHash`] by its first 8 bytes. Keys are SHA-256 digests of tokens this store
+/// minted from a CSPRNG (clients cannot choose them; a lookup of any other digest only probes),
+/// so they are uniform already: SipHash over 32 bytes, three times per create, bought nothing.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        match bytes.first_chunk::<8>() {
+            Some(head) => self.0 ^= u64::from_le_bytes(*head),
+            None => bytes.iter().for_each(|&b| self.0 = self.0.rotate_left(8) ^ u64::from(b)),
+        }
+    }
+
+    /// `[u8; 32]` hashes its length first: the same for every key.
+    fn write_usize(&mut self, _: usize) {}
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type ByDigest<V> = HashMap<TokenHash, V, BuildHasherDefault<DigestHasher>>;
+
 #[derive(Default)]
 struct AppState {
     /// uid → index in `slots`.
     users: HashMap<Arc<str>, u32>,
     slots: Vec<Option<UserEntry>>,
     free_slots: Vec<u32>,
-    tokens: HashMap<TokenHash, Compact>,
-    push: HashMap<TokenHash, PushRegistration>,
+    tokens: ByDigest<Compact>,
+    push: ByDigest<PushRegistration>,
     revocations: HashMap<String, Vec<Revocation>>,
     nonces: HashMap<(String, String), u64>,
 }
@@ -51,6 +76,16 @@ struct Compact {
     meta: Option<Box<TokenMeta>>,
 }
 
+/// `tks_…` + the stored tail (ASCII, as the service writes it; lossy otherwise).
+fn redacted(tail: &[u8; 4]) -> String {
+    let tail = String::from_utf8_lossy(tail);
+    let mut s = String::with_capacity(PREFIX.len() + '…'.len_utf8() + tail.len());
+    s.push_str(PREFIX);
+    s.push('…');
+    s.push_str(&tail);
+    s
+}
+
 fn secs(ms: u64) -> u32 {
     u32::try_from(ms.div_ceil(1000)).unwrap_or(u32::MAX)
 }
@@ -61,7 +96,7 @@ impl Compact {
         TokenRecord {
             hash: *hash,
             uid: uid.to_owned(),
-            redacted: format!("{PREFIX}…{}", String::from_utf8_lossy(&self.tail)),
+            redacted: redacted(&self.tail),
             created_at: self.created_at,
             expires_at: ms(self.expires_s),
             archived_at: ms(self.archived_s),
@@ -155,17 +190,17 @@ impl Store for MemoryStore {
         self.with_app(app, |s| {
             let (slot, entry) = s.entry_mut(&token.uid).ok_or_else(|| Error::UserNotFound(token.uid.clone()))?;
             entry.active.push_back(token.hash);
-            let mut archived = Vec::new();
-            while keep > 0 && entry.active.len() > keep as usize {
-                let old = entry.active.pop_front().expect("longer than keep");
-                entry.archived.push_back(old);
-                archived.push(old);
-            }
+            let excess = if keep == 0 { 0 } else { entry.active.len().saturating_sub(keep as usize) };
+            let archived: Vec<TokenHash> = entry.active.drain(..excess).collect();
+            entry.archived.extend(&archived);
+            let archived_s = secs(token.created_at).max(1);
             for old in &archived {
                 if let Some(rec) = s.tokens.get_mut(old) {
-                    rec.archived_s = secs(token.created_at).max(1);
+                    rec.archived_s = archived_s;
                 }
-                s.push.remove(old);
+                if !s.push.is_empty() {
+                    s.push.remove(old);
+                }
             }
             // The redacted form ends in the token's last 4 (ASCII) characters.
             let r = token.redacted.as_bytes();

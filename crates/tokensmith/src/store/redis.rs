@@ -272,6 +272,19 @@ impl RedisStore {
         Ok(RedisStore { conn, timeout, archived_ttl_ms: opts.archived_ttl_ms })
     }
 
+    /// The SHA1 of a hot-path script (`insert_token`, `get_session`), for the store benchmark,
+    /// which replays it with `redis-benchmark … EVALSHA` to compare against the server's own
+    /// throughput. A server knows a script once a store has run it.
+    #[doc(hidden)]
+    pub fn script_sha1(name: &str) -> Option<&'static str> {
+        match name {
+            "insert_token" => Some(SCRIPTS.insert_token.get_hash()),
+            "get_session" => Some(SCRIPTS.get_session.get_hash()),
+            "is_revoked" => Some(SCRIPTS.is_revoked.get_hash()),
+            _ => None,
+        }
+    }
+
     /// Runs a script invocation under the deadline.
     async fn script<T: FromRedisValue>(&self, call: &ScriptInvocation<'_>) -> Result<T> {
         let mut conn = self.conn.clone();

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
 
 use async_trait::async_trait;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::oneshot;
 
@@ -67,9 +68,25 @@ fn connect(path: Option<&PathBuf>) -> Result<Connection> {
     }
     .map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+    if let Ok(extra) = std::env::var("H5_PRE_PRAGMAS") {
+        conn.execute_batch(&extra).map_err(db_err)?;
+    }
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
         .map_err(db_err)?;
+    // Plans that never depend on bound values: without this SQLite re-prepares the session
+    // lookup and the archiving update on every call (a bound value there "might" change the plan).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(db_err)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    if let Ok(extra) = std::env::var("H5_PRAGMAS") {
+        conn.execute_batch(&extra).map_err(db_err)?;
+    }
     Ok(conn)
+}
+
+/// Runs a statement without rows through the statement cache (the writer runs BEGIN, SAVEPOINT,
+/// RELEASE and COMMIT for every batch or job: parsing them each time was a visible cost).
+fn run(c: &Connection, sql: &str) -> Result<()> {
+    c.prepare_cached(sql).and_then(|mut s| s.execute([])).map(drop).map_err(db_err)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -99,19 +116,15 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let replies: Vec<Reply> = match conn.execute_batch("BEGIN IMMEDIATE") {
+        let replies: Vec<Reply> = match run(&conn, "BEGIN IMMEDIATE") {
             Ok(()) => batch.into_iter().map(|job| job(Ok(&conn))).collect(),
-            Err(e) => {
-                let err = db_err(e);
-                batch.into_iter().map(|job| job(Err(err.clone()))).collect()
-            }
+            Err(err) => batch.into_iter().map(|job| job(Err(err.clone()))).collect(),
         };
         let failed = if conn.is_autocommit() {
             None // BEGIN failed; every job has its error already
         } else {
-            conn.execute_batch("COMMIT").err().map(|e| {
+            run(&conn, "COMMIT").err().inspect(|_| {
                 let _ = conn.execute_batch("ROLLBACK");
-                db_err(e)
             })
         };
         for reply in replies {
@@ -143,10 +156,12 @@ impl SqliteStore {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = conn.and_then(|c| {
-                c.execute_batch("SAVEPOINT job").map_err(db_err)?;
+                run(c, "SAVEPOINT job")?;
                 let r = f(c);
-                let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-                c.execute_batch(end).map_err(db_err)?;
+                if r.is_err() {
+                    run(c, "ROLLBACK TO job")?;
+                }
+                run(c, "RELEASE job")?;
                 r
             });
             Box::new(move |commit_failed: Option<Error>| {

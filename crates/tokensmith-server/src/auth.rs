@@ -1,0 +1,130 @@
+//! Who is calling: extractors for an API key (`apikey` header, CometChat scopes), the caller's
+//! own auth token (`authtoken` header or `Authorization: Bearer`), and either of them.
+//!
+//! Each one finds the app, counts the request against the credential's rate limit, and records
+//! the credential's fingerprint (never the credential) on the request's tracing span.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use tokensmith::Secret;
+use tokensmith::service::Session;
+
+use crate::app::{App, AppState, fingerprint};
+use crate::config::Scope;
+use crate::error::{ApiError, Ctx};
+use crate::limits::admit;
+
+/// Any API key; the app is the key's own (an `appid` naming another app is refused).
+pub struct ApiKey {
+    pub app: Arc<App>,
+    pub scope: Scope,
+}
+
+/// A `fullAccess` API key.
+pub struct FullAccess(pub Arc<App>);
+
+/// The caller's own, validated auth token.
+pub struct SessionAuth {
+    pub app: Arc<App>,
+    pub session: Session,
+    /// The raw token, for the calls that act on this session (never logged).
+    pub token: Secret,
+}
+
+/// An API key or an auth token (the Agora token-server routes take either).
+pub enum Caller {
+    Key(ApiKey),
+    User(Box<SessionAuth>),
+}
+
+fn record(field: &str, value: &str) {
+    tracing::Span::current().record(field, value);
+}
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let not_found =
+            || ApiError::unauthorized("AUTH_ERR_APIKEY_NOT_FOUND", "The API key is not valid for this app.");
+        let Some(header) = parts.headers.get("apikey") else {
+            return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_APIKEY", "The apikey header is missing."));
+        };
+        let key = header.to_str().map_err(|_| not_found())?.trim();
+        if key.is_empty() {
+            return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_APIKEY", "The apikey header is empty."));
+        }
+        let fp = fingerprint(key);
+        record("credential", &format!("apikey:{fp}"));
+        let (app, scope) = state.api_key(key).ok_or_else(not_found)?;
+        if state.named_app(parts)?.is_some_and(|i| !Arc::ptr_eq(&state.apps[i], &app)) {
+            return Err(not_found());
+        }
+        record("app", &app.id);
+        admit(parts, state.limiter.hit(&format!("{}:key:{fp}", app.id), app.rate_limit, state.ctx.now_ms()))?;
+        Ok(ApiKey { app, scope })
+    }
+}
+
+impl FromRequestParts<AppState> for FullAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = ApiKey::from_request_parts(parts, state).await?;
+        match key.scope {
+            Scope::FullAccess => Ok(FullAccess(key.app)),
+            Scope::AuthOnly => Err(ApiError::no_access(
+                "This key cannot be used to perform this operation. Please use an API key with the fullAccess scope.",
+            )),
+        }
+    }
+}
+
+/// The presented auth token: `authtoken` header (CometChat's SDK), else `Authorization: Bearer`.
+fn presented_token(parts: &Parts) -> Option<&str> {
+    if let Some(v) = parts.headers.get("authtoken") {
+        return Some(v.to_str().unwrap_or("\u{0}").trim());
+    }
+    let v = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for SessionAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = match presented_token(parts) {
+            Some(t) if !t.is_empty() => t.to_owned(),
+            _ => return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_AUTH_TOKEN", "The authtoken header is missing.")),
+        };
+        let fp = fingerprint(&token);
+        record("credential", &format!("authtoken:{fp}"));
+        let app = state.request_app(parts)?;
+        record("app", &app.id);
+        let session = app.ts.validate(&token).await.map_err(|e| ApiError::core(e, Ctx::Session))?;
+        admit(parts, state.limiter.hit(&format!("{}:token:{fp}", app.id), app.rate_limit, state.ctx.now_ms()))?;
+        Ok(SessionAuth { app, session, token: Secret::new(token) })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if parts.headers.contains_key("apikey") {
+            return Ok(Caller::Key(ApiKey::from_request_parts(parts, state).await?));
+        }
+        match SessionAuth::from_request_parts(parts, state).await {
+            Ok(s) => Ok(Caller::User(Box::new(s))),
+            Err(e) if e.code == "AUTH_ERR_EMPTY_AUTH_TOKEN" => Err(ApiError::unauthorized(
+                "AUTH_ERR_EMPTY_APIKEY",
+                "Send an apikey header, or the user's authtoken header.",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Request bodies and parameters, with every failure a typed 4xx.
+//!
+//! - [`Json`]: a required JSON body (or MessagePack, which Ably's Node SDK sends by default).
+//! - [`OptionalJson`]: CometChat bodies where "no body" (and the `[]` some clients send) means
+//!   "no fields".
+//! - [`Params`]: query string merged with a form or JSON body, for the routes that Ably's
+//!   `authUrl` and Agora's sample clients call either way.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+pub struct Json<T>(pub T);
+
+pub struct OptionalJson<T>(pub T);
+
+/// Parameters by name; the body's values win over the query string's.
+pub struct Params(pub BTreeMap<String, String>);
+
+/// The query string alone (for routes whose body means something else, or nothing).
+pub struct Query(pub Params);
+
+fn mime(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+fn is_json(mime: Option<&str>) -> bool {
+    mime.is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+}
+
+const MSGPACK: &str = "application/x-msgpack";
+
+/// A JSON or MessagePack body as `T`; any other content type is a 415.
+fn decode<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    match mime(headers).as_deref() {
+        Some(MSGPACK) => rmp_serde::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("The MessagePack body is not valid: {e}"))),
+        m if is_json(m) => parse(body),
+        _ => Err(unsupported()),
+    }
+}
+
+async fn bytes<S: Send + Sync>(req: Request, state: &S) -> Result<(HeaderMap, Bytes), ApiError> {
+    let headers = req.headers().clone();
+    let body = Bytes::from_request(req, state).await.map_err(|r| ApiError::from_status(r.into_response().status()))?;
+    Ok((headers, body))
+}
+
+fn unsupported() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "ERR_UNSUPPORTED_MEDIA_TYPE",
+        "Send the body as application/json.",
+    )
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("The JSON body is not valid: {e}")))
+}
+
+/// Whitespace only counts as no body.
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (headers, body) = bytes(req, state).await?;
+        if is_blank(&body) {
+            return Err(ApiError::bad_request("A JSON body is required."));
+        }
+        decode(&headers, &body).map(Json)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (headers, body) = bytes(req, state).await?;
+        if is_blank(&body) {
+            return Ok(OptionalJson(T::default()));
+        }
+        let value: Value = decode(&headers, &body)?;
+        // CometChat accepts `[]` as "no fields" (its recorded PHP client sends it).
+        if value.as_array().is_some_and(Vec::is_empty) {
+            return Ok(OptionalJson(T::default()));
+        }
+        serde_json::from_value(value)
+            .map(OptionalJson)
+            .map_err(|e| ApiError::bad_request(format!("The body does not have the expected shape: {e}")))
+    }
+}
+
+fn query_pairs(query: Option<&str>) -> BTreeMap<String, String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(Query(Params(query_pairs(parts.uri.query()))))
+    }
+}
+
+impl std::ops::Deref for Query {
+    type Target = Params;
+    fn deref(&self) -> &Params {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let mut params = query_pairs(req.uri().query());
+        let (headers, body) = bytes(req, state).await?;
+        if is_blank(&body) {
+            return Ok(Params(params));
+        }
+        match mime(&headers).as_deref() {
+            Some("application/x-www-form-urlencoded") => params.extend(form_urlencoded::parse(&body).into_owned()),
+            m if is_json(m) => {
+                let Value::Object(fields) = parse::<Value>(&body)? else {
+                    return Err(ApiError::bad_request("The JSON body must be an object."));
+                };
+                for (k, v) in fields {
+                    match v {
+                        Value::Null => {}
+                        Value::String(s) => {
+                            params.insert(k, s);
+                        }
+                        // Numbers, booleans, and objects such as an Ably capability, as JSON text.
+                        other => {
+                            params.insert(k, other.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "ERR_UNSUPPORTED_MEDIA_TYPE",
+                    "Send parameters in the query string, or as application/x-www-form-urlencoded or JSON.",
+                ));
+            }
+        }
+        Ok(Params(params))
+    }
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// A whole number parameter; absent is `None`, anything but decimal digits is a 400.
+    pub fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) if v.bytes().all(|b| b.is_ascii_digit()) => {
+                v.parse().map(Some).map_err(|_| ApiError::invalid_field(name, "is out of range"))
+            }
+            Some(_) => Err(ApiError::invalid_field(name, "must be a whole number")),
+        }
+    }
+
+    /// `true`/`false` (or `1`/`0`); absent is `None`, anything else a 400.
+    pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true" | "1") => Ok(Some(true)),
+            Some("false" | "0") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_field(name, "must be true or false")),
+        }
+    }
+}

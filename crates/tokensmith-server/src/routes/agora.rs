@@ -1,0 +1,154 @@
+//! The Agora chat token server of Agora's guide, with a caller credential the guide's samples
+//! lack: `POST /generate-user-token {user_uuid, expire}`, `POST /generate-app-token {expire}` →
+//! `{token}`, and `GET|POST /token/generate?userId=&expireSeconds=&tokenType=user|app`.
+//!
+//! A fullAccess API key may mint any token; an auth token only a user token for its own uid.
+
+use axum::Json as Reply;
+use axum::extract::State;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokensmith::agora::{self, ChatTokenParams, MAX_CHAT_EXPIRE};
+
+use super::{Endpoint, Security, schema};
+use crate::app::{AppState, fingerprint};
+use crate::auth::Caller;
+use crate::body::{Json, Params};
+use crate::config::Scope;
+use crate::error::{ApiError, ApiResult};
+
+pub fn endpoints() -> Vec<Endpoint> {
+    let summary = "An Agora chat token (the route of Agora's Java sample)";
+    vec![
+        Endpoint::new(
+            Method::POST,
+            "/generate-user-token",
+            user_token,
+            "generateUserToken",
+            "An Agora chat user token",
+        )
+        .tag("agora")
+        .access(Security::ApiKeyOrAuthToken)
+        .body(schema("AgoraUserTokenRequest"))
+        .ok(schema("AgoraToken")),
+        Endpoint::new(Method::POST, "/generate-app-token", app_token, "generateAppToken", "An Agora chat app token")
+            .tag("agora")
+            .access(Security::ApiKey)
+            .body(schema("AgoraAppTokenRequest"))
+            .ok(schema("AgoraToken")),
+        generate_doc(Endpoint::new(Method::GET, "/token/generate", generate, "tokenGenerate", summary)),
+        generate_doc(Endpoint::new(Method::POST, "/token/generate", generate, "tokenGeneratePost", summary)),
+    ]
+}
+
+/// `/token/generate` takes its parameters from the query string or a form / JSON body.
+fn generate_doc(e: Endpoint) -> Endpoint {
+    let user = json!({ "type": "string" });
+    let expire = json!({ "type": "string", "pattern": "^[0-9]+$" });
+    let kind = json!({ "type": "string", "enum": ["user", "app"] });
+    let body =
+        json!({ "type": "object", "properties": { "userId": user, "expireSeconds": expire, "tokenType": kind } });
+    e.tag("agora")
+        .access(Security::ApiKeyOrAuthToken)
+        .query("userId", user, "The chat user (user tokens).")
+        .query("expireSeconds", expire, "Validity in seconds, 1 to 86400.")
+        .query("tokenType", kind, "`user` (default) or `app`.")
+        .form_or_json(body)
+        .ok_as("text/plain", json!({ "type": "string" }))
+        .ok(schema("AgoraToken"))
+}
+
+#[derive(Deserialize)]
+struct UserTokenBody {
+    user_uuid: Option<String>,
+    expire: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct AppTokenBody {
+    expire: Option<u32>,
+}
+
+/// Mints a user token (`user` given) or an app token, after checking the caller may.
+fn mint(state: &AppState, caller: &Caller, user: Option<&str>, expire: Option<u32>) -> ApiResult<String> {
+    let (app, may) = match (caller, user) {
+        (Caller::Key(k), _) => (&k.app, k.scope == Scope::FullAccess),
+        (Caller::User(s), Some(u)) => (&s.app, u == s.session.user.uid),
+        (Caller::User(s), None) => (&s.app, false),
+    };
+    if !may {
+        return Err(ApiError::no_access(match caller {
+            Caller::Key(_) => "Agora tokens need an API key with the fullAccess scope.",
+            Caller::User(_) if user.is_some() => "An auth token only gets Agora user tokens for its own user.",
+            Caller::User(_) => "Agora app tokens need an API key.",
+        }));
+    }
+    let creds = app.agora.as_ref().ok_or_else(|| ApiError::not_configured("Agora"))?;
+    let expire = match expire {
+        None => return Err(ApiError::invalid_field("expire", "is required (seconds)")),
+        Some(e) if e == 0 || e > MAX_CHAT_EXPIRE => {
+            return Err(ApiError::invalid_field("expire", format!("must be 1 to {MAX_CHAT_EXPIRE} seconds")));
+        }
+        Some(e) => e,
+    };
+    let params = ChatTokenParams {
+        app_id: &creds.app_id,
+        app_certificate: creds.certificate.expose(),
+        expire,
+        issue_ts: None,
+        salt: None,
+    };
+    let token = match user {
+        Some(u) => agora::build_chat_user_token(&state.ctx, &params, u)?,
+        None => agora::build_chat_app_token(&state.ctx, &params)?,
+    };
+    state.metrics.issued(if user.is_some() { "agora_user" } else { "agora_app" }, 1);
+    let fp = fingerprint(&token);
+    tracing::info!(user = user.unwrap_or(""), expire, token = fp, "agora token issued");
+    Ok(token)
+}
+
+fn required_user(user: Option<&str>, field: &str) -> ApiResult<String> {
+    match user {
+        Some(u) if !u.is_empty() => Ok(u.to_owned()),
+        _ => Err(ApiError::invalid_field(field, "is required")),
+    }
+}
+
+async fn user_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<UserTokenBody>,
+) -> ApiResult<Reply<Value>> {
+    let user = required_user(b.user_uuid.as_deref(), "user_uuid")?;
+    let token = mint(&state, &caller, Some(&user), b.expire)?;
+    Ok(Reply(json!({ "token": token })))
+}
+
+async fn app_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<AppTokenBody>,
+) -> ApiResult<Reply<Value>> {
+    let token = mint(&state, &caller, None, b.expire)?;
+    Ok(Reply(json!({ "token": token })))
+}
+
+/// The Java sample answers the bare token as text (its Android client reads the whole body);
+/// a caller that asks for JSON gets `{token}`.
+async fn generate(State(state): State<AppState>, caller: Caller, headers: HeaderMap, p: Params) -> ApiResult<Response> {
+    let expire = p.number::<u32>("expireSeconds")?;
+    let token = match p.get("tokenType").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("user") => mint(&state, &caller, Some(&required_user(p.get("userId"), "userId")?), expire)?,
+        Some("app") => mint(&state, &caller, None, expire)?,
+        Some(_) => return Err(ApiError::invalid_field("tokenType", "must be user or app")),
+    };
+    let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    Ok(match accept.contains("application/json") {
+        true => Reply(json!({ "token": token })).into_response(),
+        false => ([(CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response(),
+    })
+}
