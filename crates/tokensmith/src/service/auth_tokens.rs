@@ -118,7 +118,8 @@ impl Tokensmith {
     pub async fn list_auth_tokens(&self, uid: &str, page: u64, per_page: u64) -> Result<TokenPage> {
         let uid = limits::uid(uid)?;
         let (page, per_page) = (page.max(1), per_page.clamp(1, MAX_PER_PAGE));
-        let (records, counts) = self.store.list_tokens(self.app(), &uid, (page - 1) * per_page, per_page).await?;
+        let (records, counts) =
+            self.store.list_tokens(self.app(), &uid, (page - 1).saturating_mul(per_page), per_page).await?;
         let total = counts.active + counts.archived;
         Ok(TokenPage {
             tokens: records.into_iter().map(AuthTokenInfo::from).collect(),

@@ -84,6 +84,8 @@ macro_rules! tests {
             assert!(page.tokens.iter().all(|t| !t.redacted.contains(&first.auth_token[4..20])));
             let paged = ts.list_auth_tokens("alice", 2, 1).await.unwrap();
             assert_eq!((paged.tokens.len(), paged.tokens[0].id.as_str(), paged.total_pages), (1, first.info.id.as_str(), 2));
+            let beyond = ts.list_auth_tokens("alice", u64::MAX, 1000).await.unwrap();
+            assert_eq!((beyond.tokens.len(), beyond.total), (0, 2), "a page past the end is empty, not an overflow");
 
             // get / update / delete by raw token or by id
             assert_eq!(ts.get_auth_token("alice", &first.auth_token).await.unwrap().platform.as_deref(), Some("web"));
