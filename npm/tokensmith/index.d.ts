@@ -273,7 +273,8 @@ export type AuthCallbackAnswer =
  * Called with the stored TokenParams (Ably's names, absent ones left out) whenever the session
  * needs a token; never twice at once for one session. A throw or rejection becomes a
  * ProviderError whose `cause` is what was thrown; it is retried with backoff unless it carries
- * `status` (or `statusCode`) 403.
+ * `status` (or `statusCode`) 403. It must not wait for its own session's token (it would wait
+ * for itself). The session holds it until `close()`.
  */
 export type AuthCallback = (tokenParams: {
   ttl?: number
@@ -368,3 +369,95 @@ export declare class Session {
   /** Stops renewing and releases the callbacks; later calls reject with SessionClosedError. */
   close(): void
 }
+
+// --- The REST client and the in-process service ------------------------------------------------
+
+export type {
+  Ack,
+  ApiAuthToken,
+  ApiAuthTokenPage,
+  ApiCreatedUser,
+  ApiPagination,
+  BatchResult,
+  ClientOptions,
+  CreateAuthTokenOptions,
+  CreateUserInput,
+  Me,
+  RevocationResult,
+  ServedApp,
+  ServeOptions,
+} from './native'
+
+/**
+ * The REST client of the tokensmith service; `baseUrl` may also be CometChat's hosted API
+ * (`https://{appId}.api-{region}.cometchat.io/v3`). 429 is retried (and 503 / timeouts for
+ * idempotent calls) with backoff honouring `Retry-After`. Failures reject with the
+ * TokensmithError subclass of the server's code; `status`, `serverCode` and `retryAfterMs`
+ * keep what the server said.
+ */
+export declare class Client {
+  /** Throws InvalidArgumentError for a bad URL, Ably key or number. */
+  constructor(options: native.ClientOptions)
+  /** The same client acting for the user of `authToken` (shares connections and settings). */
+  withAuthToken(authToken: string): Client
+  healthz(): Promise<void>
+  readyz(): Promise<void>
+  createUser(user: native.CreateUserInput): Promise<native.ApiCreatedUser>
+  getUser(uid: string): Promise<native.ApiUser>
+  /** Deletes the user, its tokens and push registrations. */
+  deleteUser(uid: string): Promise<native.Ack>
+  createAuthToken(
+    uid: string,
+    meta?: native.AuthTokenMeta | null,
+    options?: native.CreateAuthTokenOptions | null,
+  ): Promise<native.ApiAuthToken>
+  /** `page` counts from 1 (default 1); `perPage` default 100. */
+  listAuthTokens(uid: string, options?: { page?: number; perPage?: number }): Promise<native.ApiAuthTokenPage>
+  /** Every page, until the last. */
+  listAllAuthTokens(uid: string): Promise<native.ApiAuthToken[]>
+  getAuthToken(uid: string, tokenOrId: string): Promise<native.ApiAuthToken>
+  updateAuthToken(uid: string, tokenOrId: string, meta: native.AuthTokenMeta): Promise<native.ApiAuthToken>
+  deleteAuthToken(uid: string, tokenOrId: string): Promise<native.Ack>
+  flushAuthTokens(uid: string): Promise<native.Ack>
+  /** `PUT /v3.0/me`: binds platform, device id and app info to the session's token. */
+  login(meta?: native.AuthTokenMeta | null): Promise<native.Me>
+  me(): Promise<native.Me>
+  /** Ends the session: its token and push registration go. */
+  logout(): Promise<native.Ack>
+  registerPush(tokens: native.PushTokensInput): Promise<native.Ack>
+  listPush(): Promise<native.PushList>
+  deletePush(options?: native.DeletePushOptions | null): Promise<native.Ack>
+  /** A signed TokenRequest (no credentials) or TokenParams (with the client's Ably key) → TokenDetails. */
+  requestToken(request?: native.TokenRequest | native.TokenParamsInput): Promise<native.TokenDetails>
+  /** Targets `clientId:…`, `revocationKey:…` or `channel:…`, with the client's Ably key. */
+  revokeTokens(targets: string[], options?: native.RevokeSubjectOptions | null): Promise<native.BatchResult>
+  /** The server's clock, Unix ms. */
+  time(): Promise<number>
+  /** What an Ably client's `authUrl` gets for the user of the client's auth token. */
+  authAbly(params?: native.TokenParamsInput): Promise<native.TokenRequest | native.TokenDetails | string>
+  generateUserToken(userUuid: string, expire: number): Promise<string>
+  generateAppToken(expire: number): Promise<string>
+  tokenGenerate(userId: string, expireSeconds: number, tokenType?: 'user' | 'app'): Promise<string>
+}
+
+/**
+ * The service running in this process. It never keeps the process alive: a test suite that
+ * forgets `close()` still exits (the server goes with the process).
+ */
+export declare class Server {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string
+  /** The first app's credentials (the generated app's when `apps` were not given). */
+  readonly app: native.ServedApp | null
+  /** Stops accepting, lets in-flight requests finish, then resolves. Idempotent. */
+  close(): Promise<void>
+  /** A Client for this server with the first app's id, fullAccess key and Ably key; `options` override. */
+  client(options?: Partial<native.ClientOptions>): Client
+}
+
+/**
+ * Starts the service in this process on `127.0.0.1` and an ephemeral port, over `memory://`
+ * unless `store` says otherwise. Without `apps`, one app with fresh credentials is created
+ * (`server.app`).
+ */
+export declare function serve(options?: native.ServeOptions): Promise<Server>

@@ -147,3 +147,8 @@ module.exports.Tokensmith = Tokensmith
 
 const { Session } = require('./session')
 module.exports.Session = Session
+
+const { Client, Server, serve } = require('./client')
+module.exports.Client = Client
+module.exports.Server = Server
+module.exports.serve = serve

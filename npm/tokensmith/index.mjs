@@ -38,5 +38,8 @@ export const {
   SessionClosedError,
   Tokensmith,
   Session,
+  Client,
+  Server,
+  serve,
 } = cjs
 export default cjs

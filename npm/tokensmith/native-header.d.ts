@@ -258,3 +258,70 @@ export interface ApiUser {
   tags?: Array<string>
   createdAt: number
 }
+
+// Results of the REST `Client` (the service's, or CometChat's, JSON shapes). Times are Unix seconds.
+
+/** A created user, with its raw auth token when `withAuthToken` was set. */
+export interface ApiCreatedUser extends ApiUser {
+  authToken?: string
+}
+
+/** An auth token as the REST API answers it. The raw `authToken` comes from tokensmith only on creation (CometChat sends it always). */
+export interface ApiAuthToken {
+  uid: string
+  authToken?: string
+  /** tokensmith's id of the token: names it wherever a token is asked for. */
+  id?: string
+  /** `tks_…` + the last 4 characters. */
+  redacted?: string
+  createdAt: number
+  expiresAt?: number
+  archived: boolean
+  archivedAt?: number
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** `meta.pagination` of a list. */
+export interface ApiPagination {
+  total: number
+  count: number
+  per_page: number
+  current_page: number
+  total_pages: number
+}
+
+/** One page of a user's auth tokens, newest first. */
+export interface ApiAuthTokenPage {
+  items: Array<ApiAuthToken>
+  pagination: ApiPagination
+}
+
+/** The answer of deletes, flushes, logout and push calls. */
+export interface Ack {
+  success: boolean
+  message?: string
+}
+
+/** The logged-in user (`PUT`/`GET /v3.0/me`). */
+export interface Me extends ApiUser {
+  jwt?: string
+  settings?: unknown
+}
+
+/** A `revokeTokens` outcome per target: revoked (`issuedBefore`, `appliesAt`, Unix ms) or failed (`error`). */
+export interface RevocationResult {
+  target: string
+  issuedBefore?: number
+  appliesAt?: number
+  error?: { code: number; statusCode: number; message: string }
+}
+
+/** Ably's BatchResult of `revokeTokens`. */
+export interface BatchResult {
+  successCount: number
+  failureCount: number
+  results: Array<RevocationResult>
+}

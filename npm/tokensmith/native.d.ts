@@ -259,6 +259,73 @@ export interface ApiUser {
   createdAt: number
 }
 
+// Results of the REST `Client` (the service's, or CometChat's, JSON shapes). Times are Unix seconds.
+
+/** A created user, with its raw auth token when `withAuthToken` was set. */
+export interface ApiCreatedUser extends ApiUser {
+  authToken?: string
+}
+
+/** An auth token as the REST API answers it. The raw `authToken` comes from tokensmith only on creation (CometChat sends it always). */
+export interface ApiAuthToken {
+  uid: string
+  authToken?: string
+  /** tokensmith's id of the token: names it wherever a token is asked for. */
+  id?: string
+  /** `tks_…` + the last 4 characters. */
+  redacted?: string
+  createdAt: number
+  expiresAt?: number
+  archived: boolean
+  archivedAt?: number
+  platform?: string
+  userAgent?: string
+  appInfo?: unknown
+  deviceId?: string
+}
+
+/** `meta.pagination` of a list. */
+export interface ApiPagination {
+  total: number
+  count: number
+  per_page: number
+  current_page: number
+  total_pages: number
+}
+
+/** One page of a user's auth tokens, newest first. */
+export interface ApiAuthTokenPage {
+  items: Array<ApiAuthToken>
+  pagination: ApiPagination
+}
+
+/** The answer of deletes, flushes, logout and push calls. */
+export interface Ack {
+  success: boolean
+  message?: string
+}
+
+/** The logged-in user (`PUT`/`GET /v3.0/me`). */
+export interface Me extends ApiUser {
+  jwt?: string
+  settings?: unknown
+}
+
+/** A `revokeTokens` outcome per target: revoked (`issuedBefore`, `appliesAt`, Unix ms) or failed (`error`). */
+export interface RevocationResult {
+  target: string
+  issuedBefore?: number
+  appliesAt?: number
+  error?: { code: number; statusCode: number; message: string }
+}
+
+/** Ably's BatchResult of `revokeTokens`. */
+export interface BatchResult {
+  successCount: number
+  failureCount: number
+  results: Array<RevocationResult>
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -266,6 +333,52 @@ export interface ApiUser {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+export declare class NativeClient {
+  constructor(options: ClientOptions)
+  /** The same client acting for the user of `authToken` (shares the connection pool). */
+  withAuthToken(authToken: string): NativeClient
+  healthz(): Promise<void>
+  readyz(): Promise<void>
+  createUser(user: CreateUserInput): Promise<ApiCreatedUser>
+  getUser(uid: string): Promise<ApiUser>
+  deleteUser(uid: string): Promise<Ack>
+  createAuthToken(uid: string, meta?: AuthTokenMeta | undefined | null, options?: CreateAuthTokenOptions | undefined | null): Promise<ApiAuthToken>
+  /** `{ items, pagination }`; `page` counts from 1 (default 1), `perPage` default 100. */
+  listAuthTokens(uid: string, page?: number | undefined | null, perPage?: number | undefined | null): Promise<ApiAuthTokenPage>
+  listAllAuthTokens(uid: string): Promise<ApiAuthToken[]>
+  getAuthToken(uid: string, tokenOrId: string): Promise<ApiAuthToken>
+  updateAuthToken(uid: string, tokenOrId: string, meta: AuthTokenMeta): Promise<ApiAuthToken>
+  deleteAuthToken(uid: string, tokenOrId: string): Promise<Ack>
+  flushAuthTokens(uid: string): Promise<Ack>
+  login(meta?: AuthTokenMeta | undefined | null): Promise<Me>
+  me(): Promise<Me>
+  logout(): Promise<Ack>
+  registerPush(tokens: PushTokensInput): Promise<Ack>
+  listPush(): Promise<PushList>
+  deletePush(options?: DeletePushOptions | undefined | null): Promise<Ack>
+  /** A signed TokenRequest (sent without credentials) or TokenParams (sent with the Ably key). */
+  requestToken(request?: TokenRequest | TokenParamsInput): Promise<TokenDetails>
+  revokeTokens(targets: Array<string>, options?: RevokeSubjectOptions | undefined | null): Promise<BatchResult>
+  /** The server's clock, Unix ms. */
+  time(): Promise<number>
+  /** What `/auth/ably` hands an Ably client: a TokenRequest, TokenDetails or a token string. */
+  authAbly(params?: TokenParamsInput): Promise<TokenRequest | TokenDetails | string>
+  generateUserToken(userUuid: string, expire: number): Promise<string>
+  generateAppToken(expire: number): Promise<string>
+  tokenGenerate(userId: string, expireSeconds: number, tokenType?: 'user' | 'app'): Promise<string>
+}
+
+export declare class NativeServer {
+  /** `http://127.0.0.1:PORT`. */
+  get url(): string
+  get app(): ServedApp | null
+  /**
+   * Stops accepting connections and resolves once in-flight requests have finished (at most
+   * `limits.shutdownGraceMs`). Idempotent.
+   */
+  close(): Promise<void>
+}
 
 /** The native half of `Session` (see `session.js`, the public class). */
 export declare class NativeSession {
@@ -402,6 +515,49 @@ export interface AuthTokenMeta {
   deviceId?: string
 }
 
+/** `new Client(options)`. */
+export interface ClientOptions {
+  /** `http://127.0.0.1:8080`, or CometChat's `https://{appId}.api-{region}.cometchat.io/v3`. */
+  baseUrl: string
+  /** The REST API key (`apikey` header) for the admin routes. */
+  apiKey?: string
+  /** Sent as the `appid` header (the tokensmith service picks the app from it). */
+  appId?: string
+  /** A user's auth token (`authtoken` header) for `me`, push and `/auth/ably`. */
+  authToken?: string
+  /** `name:secret`, for `requestToken` with TokenParams and `revokeTokens`. */
+  ablyKey?: string
+  /** Time allowed for one attempt (default 10000). */
+  timeoutMs?: number
+  /** Retries after the first attempt (default 2; 0 never retries). */
+  retries?: number
+  /**
+   * The longest `Retry-After` waited out before retrying (default 30000); a longer one
+   * rejects at once with `RATE_LIMITED` and its `retryAfterMs`.
+   */
+  maxRetryAfterMs?: number
+}
+
+/** `createAuthToken(uid, meta, options)`. */
+export interface CreateAuthTokenOptions {
+  /** Always mint, even when the device already has an active token. */
+  force?: boolean
+}
+
+/** `createUser(user)`: the user and its profile, CometChat's names. */
+export interface CreateUserInput {
+  uid: string
+  name: string
+  avatar?: string
+  link?: string
+  role?: string
+  statusMessage?: string
+  metadata?: unknown
+  tags?: Array<string>
+  /** Also mint an auth token, returned as `authToken`. */
+  withAuthToken?: boolean
+}
+
 /** `users.create(options)`. */
 export interface CreateUserOptions {
   /** 1–100 of `a-z 0-9 - _`, case-insensitive (stored lower case). */
@@ -462,6 +618,41 @@ export interface RevokeSubjectOptions {
   issuedBefore?: number
   /** Postpone enforcement by `reauthMarginMs`, so live clients can renew first. */
   allowReauthMargin?: boolean
+}
+
+export declare function serve(options?: ServeOptions | undefined | null): Promise<NativeServer>
+
+/** The first credential of each kind of the first app. */
+export interface ServedApp {
+  appId: string
+  apiKey?: string
+  authOnlyKey?: string
+  ablyKey?: string
+  agoraAppId?: string
+  agoraAppCertificate?: string
+}
+
+/**
+ * `serve(options)`. Without `apps`, one app is generated with fresh credentials (read them
+ * from the handle's `app`); `appId`, `retention`, `tokenTtlMs`, `rateLimitPerMinute` and
+ * `ablyUserCapability` shape that generated app.
+ */
+export interface ServeOptions {
+  /** Store URL: `memory://` (default), `sqlite://PATH`, `redis://…`. */
+  store?: string
+  /** `HOST:PORT`; default `127.0.0.1:0` (an ephemeral port). */
+  listen?: string
+  /** Id of the generated app (default `test`). */
+  appId?: string
+  retention?: number
+  tokenTtlMs?: number
+  /** Per credential; 0 = unlimited. */
+  rateLimitPerMinute?: number
+  ablyUserCapability?: string | Record<string, string[]>
+  /** Apps as in the TOML configuration (camelCase or snake_case keys), used as given. */
+  apps?: Array<Record<string, unknown>>
+  /** `{ bodyLimitBytes, requestTimeoutMs, shutdownGraceMs }`. */
+  limits?: { bodyLimitBytes?: number; requestTimeoutMs?: number; shutdownGraceMs?: number }
 }
 
 /** Where the service is, and the renewal settings; absent ones take the core's defaults. */

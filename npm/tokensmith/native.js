@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.TokenRequestVerifier = nativeBinding.TokenRequestVerifier
 module.exports.Tokensmith = nativeBinding.Tokensmith
@@ -848,5 +850,6 @@ module.exports.agoraParse = nativeBinding.agoraParse
 module.exports.agoraVerify = nativeBinding.agoraVerify
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.explain = nativeBinding.explain
+module.exports.serve = nativeBinding.serve
 module.exports.version = nativeBinding.version
 module.exports.authToken = nativeBinding.authToken

@@ -80,6 +80,19 @@ describe('errors a server sent (the REST client)', () => {
     expect(err.message).toBe('Too many requests. (HTTP 429 ERR_TOO_MANY_REQUESTS)')
     expect(err).toMatchObject({ code: 'RATE_LIMITED', status: 429, serverCode: 'ERR_TOO_MANY_REQUESTS', retryAfterMs: 2000 })
   })
+
+  test('fromNative makes the cause of a provider failure its own TokensmithError', () => {
+    const native = new Error('[PROVIDER_ERROR] token provider failed: forbidden (HTTP 403 40300)')
+    const cause = { code: 'UNAUTHORIZED', message: 'forbidden (HTTP 403 40300)', vendorCode: 40300, field: null, status: 403, serverCode: '40300', retryAfterMs: null }
+    native.cause = new Error(JSON.stringify({ code: 'PROVIDER_ERROR', vendorCode: 40300, field: null, status: 403, serverCode: '40300', retryAfterMs: null, cause }))
+    const err = fromNative(native)
+    expect(err).toBeInstanceOf(tokensmith.ProviderError)
+    expect(err).toMatchObject({ code: 'PROVIDER_ERROR', vendorCode: 40300, status: 403 })
+    expect(err.cause).toBeInstanceOf(tokensmith.UnauthorizedError)
+    expect(err.cause).toMatchObject({ code: 'UNAUTHORIZED', status: 403, serverCode: '40300' })
+    expect(err.cause.message).toBe('forbidden (HTTP 403 40300)')
+    expect(err.cause.cause).toBeUndefined()
+  })
 })
 
 describe('error classes', () => {

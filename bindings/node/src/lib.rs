@@ -8,10 +8,12 @@
 mod ably;
 mod agora;
 mod auth_token;
+mod client;
 mod convert;
 mod errors;
 mod explain;
 mod provider;
+mod server;
 mod service;
 mod session;
 mod session_options;

@@ -39,7 +39,11 @@ impl JsAuthCallback {
 
 #[async_trait::async_trait]
 impl AuthCallback for JsAuthCallback {
-    async fn call(&self, params: &TokenParams, _fetch: &FetchParams) -> std::result::Result<AuthCallbackResult, FetchError> {
+    async fn call(
+        &self,
+        params: &TokenParams,
+        _fetch: &FetchParams,
+    ) -> std::result::Result<AuthCallbackResult, FetchError> {
         let tsfn = self.tsfn.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let Some(tsfn) = tsfn else { return Err(FetchError::terminal(Error::SessionClosed)) };
         // Ably hands the callback the TokenParams without the absent ones.

@@ -103,7 +103,7 @@ fn json(v: Option<Value>) -> Option<Value> {
     v.map(whole_numbers)
 }
 
-fn token_meta(m: Option<AuthTokenMeta>) -> TokenMeta {
+pub(crate) fn token_meta(m: Option<AuthTokenMeta>) -> TokenMeta {
     m.map_or_else(TokenMeta::default, |m| TokenMeta {
         platform: m.platform,
         user_agent: m.user_agent,

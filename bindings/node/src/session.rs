@@ -5,20 +5,21 @@
 //! `provider.rs`), keeps the listeners and maps errors, attaching the JS error a callback threw
 //! as the `cause` of a `ProviderError` (found through the `causeId` this file adds to the error
 //! details). Events reach JS through one weak threadsafe function, in the order the engine
-//! emitted them. Nothing here keeps Node alive: renewal timers run on napi's tokio runtime and
-//! every threadsafe function is weak.
+//! emitted them, a call's own events before its result. Nothing here keeps Node alive: renewal
+//! timers run on napi's tokio runtime and every threadsafe function is weak.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use napi::bindgen_prelude::{FnArgs, Function, PromiseRaw};
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, Result, Status};
 use napi_derive::napi;
 use serde_json::{Value, json};
 use tokensmith::Error;
 use tokensmith::session::{self as core, Credential, SessionEvent};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::convert::to_value;
@@ -74,17 +75,17 @@ impl Causes {
     fn to_js(&self, e: Error) -> napi::Error {
         let id = self.find(&e);
         let mut err = to_js(e);
-        if let (Some(id), Some(cause)) = (id, err.cause.as_mut()) {
-            if let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(&cause.reason) {
-                d.insert("causeId".into(), json!(id));
-                cause.reason = Value::Object(d).to_string();
-            }
+        if let (Some(id), Some(cause)) = (id, err.cause.as_mut())
+            && let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(&cause.reason)
+        {
+            d.insert("causeId".into(), json!(id));
+            cause.reason = Value::Object(d).to_string();
         }
         err
     }
 }
 
-type EventArgs = (&'static str, Value, Option<napi::Error>);
+type EventArgs = (String, Value, Option<napi::Error>);
 /// `emit(name, payload, error?)` in `session.js`.
 type EmitFn = ThreadsafeFunction<EventArgs, (), FnArgs<EventArgs>, Status, false, true>;
 
@@ -109,32 +110,78 @@ fn event(e: SessionEvent, causes: &Causes) -> EventArgs {
         SessionEvent::TokenExpired { generation, expired_at_ms } => {
             (json!({ "generation": generation, "expiredAt": expired_at_ms }), None)
         }
-        SessionEvent::RenewFailed { attempt, error, retry_in_ms, terminal } => (
-            json!({ "attempt": attempt, "retryIn": retry_in_ms, "terminal": terminal }),
-            Some(causes.to_js(error)),
-        ),
+        SessionEvent::RenewFailed { attempt, error, retry_in_ms, terminal } => {
+            (json!({ "attempt": attempt, "retryIn": retry_in_ms, "terminal": terminal }), Some(causes.to_js(error)))
+        }
         SessionEvent::LoggedOut { reason } => (json!({ "reason": reason.as_str() }), None),
     };
-    (name, payload, error)
+    (name.to_owned(), payload, error)
 }
 
-/// Forwards the engine's events to JS until the session closes or goes away.
-fn forward(session: &core::Session, emit: EmitFn, causes: Arc<Causes>) -> AbortHandle {
-    let mut events = session.subscribe();
-    let task = async move {
-        loop {
-            match events.recv().await {
-                Ok(e) => {
-                    if emit.call(event(e, &causes), ThreadsafeFunctionCallMode::NonBlocking) == Status::Closing {
-                        return;
+/// The task that hands the engine's events to JS, in order, until the session closes or goes
+/// away. [`flush`](Self::flush) waits until every event emitted so far has reached the listeners,
+/// so a call's own events come before its result (and before a script that only awaited that
+/// result exits: the event function is weak).
+#[derive(Clone)]
+struct Forwarder {
+    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    task: AbortHandle,
+}
+
+impl Forwarder {
+    fn start(session: &core::Session, emit: EmitFn, causes: Arc<Causes>) -> Forwarder {
+        let mut events = session.subscribe();
+        let (flushes, mut flush_requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
+        let task = async move {
+            loop {
+                tokio::select! {
+                    biased;
+                    received = events.recv() => match received {
+                        Ok(e) => {
+                            if !Self::deliver(&emit, &causes, e).await {
+                                return;
+                            }
+                        }
+                        Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return,
+                    },
+                    Some(ack) = flush_requests.recv() => {
+                        loop {
+                            match events.try_recv() {
+                                Ok(e) => {
+                                    if !Self::deliver(&emit, &causes, e).await {
+                                        return;
+                                    }
+                                }
+                                Err(TryRecvError::Lagged(_)) => {}
+                                Err(_) => break,
+                            }
+                        }
+                        let _ = ack.send(());
                     }
                 }
-                Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return,
             }
+        };
+        Forwarder { flushes, task: napi::bindgen_prelude::spawn(task).abort_handle() }
+    }
+
+    /// Hands one event to JS and waits until its listeners ran; false once JS is gone.
+    async fn deliver(emit: &EmitFn, causes: &Causes, e: SessionEvent) -> bool {
+        let args = event(e, causes);
+        !matches!(emit.call_async_catch(args).await, Err(e) if e.status == Status::Closing)
+    }
+
+    /// Returns once the events emitted so far were handed to JS (at once if the task ended).
+    async fn flush(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.flushes.send(ack).is_ok() {
+            let _ = done.await;
         }
-    };
-    napi::bindgen_prelude::spawn(task).abort_handle()
+    }
+
+    fn stop(&self) {
+        self.task.abort();
+    }
 }
 
 /// The native half of `Session` (see `session.js`, the public class).
@@ -144,13 +191,13 @@ pub struct NativeSession {
     settings: SessionSettings,
     callbacks: Arc<Callbacks>,
     causes: Arc<Causes>,
-    events: AbortHandle,
+    events: Forwarder,
 }
 
 impl Drop for NativeSession {
     fn drop(&mut self) {
         self.session.close();
-        self.events.abort();
+        self.events.stop();
         self.callbacks.release_all();
     }
 }
@@ -180,15 +227,16 @@ impl NativeSession {
         let runtime = napi::bindgen_prelude::within_runtime_if_available(tokio::runtime::Handle::current);
         let builder = core::Session::options_builder(opts).map_err(to_js)?;
         let session = builder.config(config).runtime(runtime).start().map_err(to_js)?;
-        let events = forward(&session, emit, causes.clone());
+        let events = Forwarder::start(&session, emit, causes.clone());
         Ok(NativeSession { session, settings, callbacks, causes, events })
     }
 
     /// A valid token: the held one, or a fresh one shared with every concurrent caller.
     #[napi]
     pub async fn token(&self) -> Result<SessionToken> {
-        let c = self.session.token().await.map_err(|e| self.causes.to_js(e))?;
-        Ok(SessionToken::from(&*c))
+        let c = self.session.token().await;
+        self.events.flush().await;
+        Ok(SessionToken::from(&*c.map_err(|e| self.causes.to_js(e))?))
     }
 
     /// The held token, without fetching or checking expiry.
@@ -226,10 +274,11 @@ impl NativeSession {
                 }
             },
         };
-        let (session, causes) = (self.session.clone(), self.causes.clone());
+        let (session, causes, events) = (self.session.clone(), self.causes.clone(), self.events.clone());
         env.spawn_future(async move {
-            let c = session.authorize(params, means).await.map_err(|e| causes.to_js(e))?;
-            Ok(SessionToken::from(&*c))
+            let c = session.authorize(params, means).await;
+            events.flush().await;
+            Ok(SessionToken::from(&*c.map_err(|e| causes.to_js(e))?))
         })
     }
 
@@ -238,8 +287,9 @@ impl NativeSession {
     #[napi(ts_return_type = "Promise<ApiUser>")]
     pub async fn login(&self, auth_token: String, options: Option<LoginInput>) -> Result<Value> {
         let login = options::login(auth_token, options, &self.settings)?;
-        let user = self.session.login(login).await.map_err(|e| self.causes.to_js(e))?;
-        to_value(&user)
+        let user = self.session.login(login).await;
+        self.events.flush().await;
+        to_value(&user.map_err(|e| self.causes.to_js(e))?)
     }
 
     /// The logged-in user; `null` before a login and after a logout.
@@ -252,7 +302,9 @@ impl NativeSession {
     /// (`DELETE /v3.0/me`; a token it no longer knows counts as logged out).
     #[napi]
     pub async fn logout(&self) -> Result<()> {
-        self.session.logout().await.map_err(|e| self.causes.to_js(e))
+        let done = self.session.logout().await;
+        self.events.flush().await;
+        done.map_err(|e| self.causes.to_js(e))
     }
 
     /// Stops everything: pending and later calls reject with `SessionClosedError`, no more
@@ -260,7 +312,7 @@ impl NativeSession {
     #[napi]
     pub fn close(&self) {
         self.session.close();
-        self.events.abort();
+        self.events.stop();
         self.callbacks.release_all();
     }
 

@@ -113,7 +113,12 @@ pub fn token_params(p: Option<SessionTokenParams>) -> Result<Option<TokenParams>
         Some(Value::String(text)) => Some(args::capability_text(&text).js()?),
         Some(v) => Some(args::capability(&v).js()?),
     };
-    Ok(Some(TokenParams { ttl: whole_opt("ttl", p.ttl)?, capability, client_id: p.client_id, ..TokenParams::default() }))
+    Ok(Some(TokenParams {
+        ttl: whole_opt("ttl", p.ttl)?,
+        capability,
+        client_id: p.client_id,
+        ..TokenParams::default()
+    }))
 }
 
 /// A token given as a string or TokenDetails.

@@ -18,7 +18,7 @@ fn capability(c: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ably::Capability>
     c.map(crate::convert::capability).transpose()
 }
 
-fn params(
+pub(crate) fn params(
     ttl: Option<Int>,
     cap: Option<&Bound<'_, PyAny>>,
     client_id: Option<String>,

@@ -5,12 +5,18 @@
 mod ably;
 mod agora;
 mod auth_token;
+mod background;
+mod client;
 mod convert;
 mod errors;
 mod explain;
+mod provider;
 mod results;
 mod runtime;
+mod server;
 mod service;
+mod session;
+mod session_options;
 
 use pyo3::prelude::*;
 
@@ -25,11 +31,17 @@ mod _native {
     #[pymodule_export]
     use super::auth_token::{auth_token_check, auth_token_fingerprint, auth_token_generate, auth_token_redact};
     #[pymodule_export]
+    use super::client::Client;
+    #[pymodule_export]
     use super::explain::{error_codes, explain};
     #[pymodule_export]
     use super::runtime::Call;
     #[pymodule_export]
+    use super::server::{Server, serve};
+    #[pymodule_export]
     use super::service::Service;
+    #[pymodule_export]
+    use super::session::NativeSession;
 
     #[pymodule_export]
     #[allow(non_upper_case_globals)]

@@ -3,6 +3,11 @@
 //! Settings come from the TOML file (`--config`), then the environment, then flags. With no app
 //! configured it serves a development app whose credentials it creates once in the data folder
 //! and prints that one time. It stops gracefully on SIGTERM or Ctrl-C and exits 0.
+//!
+//! Logs default to `info`: start, stop, tokens issued and revoked, refused (4xx) and failed
+//! (5xx) requests. The access line of every answered request is `debug`, so it costs nothing
+//! unless asked for (`TOKENSMITH_LOG=info,tokensmith_server=debug`). The runtime is tokio's
+//! multi-threaded one, a worker per core the process may run on.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -27,7 +32,8 @@ pub struct Args {
     /// Folder for the default SQLite store and the development app
     #[arg(long, value_name = "DIR", env = "TOKENSMITH_DATA_DIR", default_value = "tokensmith-data")]
     data_dir: PathBuf,
-    /// Log lines as text or JSON (on stderr; filter with TOKENSMITH_LOG, e.g. `debug`)
+    /// Log lines as text or JSON (on stderr; filter with TOKENSMITH_LOG, default `info`;
+    /// `info,tokensmith_server=debug` adds an access line per request)
     #[arg(long, value_enum, env = "TOKENSMITH_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use axum::http::header::HOST;
@@ -56,6 +57,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// The OpenAPI document, rendered once from the route table.
     pub openapi: OnceLock<String>,
+    /// Counter behind the `X-Request-Id`s (see [`Shared::next_request_id`]).
+    request_ids: AtomicU64,
 }
 
 #[derive(Clone)]
@@ -78,9 +81,21 @@ pub fn fingerprint(secret: &str) -> String {
     hex::encode(&sha256(secret)[..8])
 }
 
+/// [`fingerprint`] of an already hashed secret, shown as `KIND:HEX`, formatted only when a log
+/// line or span field is actually written.
+pub struct Shown<'a>(pub &'static str, pub &'a [u8; 32]);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.0)?;
+        self.1[..8].iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
 impl Shared {
     /// Validates the apps and builds the indexes over an already opened store.
     pub fn new(config: &Config, store: Arc<dyn Store>, ctx: Context) -> Result<Shared, Error> {
+        let first_request_id = u64::from_le_bytes(ctx.random_bytes::<8>());
         let mut shared = Shared {
             apps: Vec::new(),
             by_id: HashMap::new(),
@@ -91,6 +106,7 @@ impl Shared {
             metrics: Metrics::default(),
             limiter: RateLimiter::default(),
             openapi: OnceLock::new(),
+            request_ids: AtomicU64::new(first_request_id),
         };
         for (i, c) in config.apps.iter().enumerate() {
             let fail = |m: String| Error::Config(format!("apps[{i}] (`{}`): {m}", c.id));
@@ -211,9 +227,19 @@ impl Shared {
         }
     }
 
-    /// The app and scope of an API key.
-    pub fn api_key(&self, key: &str) -> Option<(Arc<App>, Scope)> {
-        self.api_keys.get(&sha256(key)).map(|&(i, scope)| (self.apps[i].clone(), scope))
+    /// The app and scope of an API key, by its SHA-256.
+    pub fn api_key(&self, digest: &[u8; 32]) -> Option<(Arc<App>, Scope)> {
+        self.api_keys.get(digest).map(|&(i, scope)| (self.apps[i].clone(), scope))
+    }
+
+    /// A request id unique in this process (for 2^64 requests), without a CSPRNG draw: a
+    /// counter from a random start, through a bijective mixer (SplitMix64's finalizer) so the
+    /// ids do not tell clients how many requests came in between theirs.
+    pub fn next_request_id(&self) -> u64 {
+        let mut z = self.request_ids.fetch_add(1, Ordering::Relaxed);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 
     /// The app holding the Ably key `name`, and the key's index in it.

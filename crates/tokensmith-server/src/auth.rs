@@ -12,10 +12,10 @@ use axum::http::request::Parts;
 use tokensmith::Secret;
 use tokensmith::service::Session;
 
-use crate::app::{App, AppState, fingerprint};
+use crate::app::{App, AppState, Shown, sha256};
 use crate::config::Scope;
 use crate::error::{ApiError, Ctx};
-use crate::limits::admit;
+use crate::limits::{RateInfo, admit};
 
 /// Any API key; the app is the key's own (an `appid` naming another app is refused).
 pub struct ApiKey {
@@ -40,8 +40,20 @@ pub enum Caller {
     User(Box<SessionAuth>),
 }
 
-fn record(field: &str, value: &str) {
-    tracing::Span::current().record(field, value);
+/// Sets a field of the request's span; `value` is formatted only if the span is enabled.
+fn record(field: &str, value: impl std::fmt::Display) {
+    tracing::Span::current().record(field, tracing::field::display(value));
+}
+
+/// Counts the request against the app's per-credential limit (the key is built only when
+/// there is a limit to count against).
+fn count(state: &AppState, app: &App, kind: &str, digest: &[u8; 32]) -> RateInfo {
+    let now = state.ctx.now_ms();
+    if app.rate_limit == 0 {
+        return state.limiter.hit("", 0, now);
+    }
+    let key = format!("{}:{kind}:{}", app.id, hex::encode(&digest[..8]));
+    state.limiter.hit(&key, app.rate_limit, now)
 }
 
 impl FromRequestParts<AppState> for ApiKey {
@@ -57,14 +69,14 @@ impl FromRequestParts<AppState> for ApiKey {
         if key.is_empty() {
             return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_APIKEY", "The apikey header is empty."));
         }
-        let fp = fingerprint(key);
-        record("credential", &format!("apikey:{fp}"));
-        let (app, scope) = state.api_key(key).ok_or_else(not_found)?;
+        let digest = sha256(key);
+        record("credential", Shown("apikey", &digest));
+        let (app, scope) = state.api_key(&digest).ok_or_else(not_found)?;
         if state.named_app(parts)?.is_some_and(|i| !Arc::ptr_eq(&state.apps[i], &app)) {
             return Err(not_found());
         }
         record("app", &app.id);
-        admit(parts, state.limiter.hit(&format!("{}:key:{fp}", app.id), app.rate_limit, state.ctx.now_ms()))?;
+        admit(parts, count(state, &app, "key", &digest))?;
         Ok(ApiKey { app, scope })
     }
 }
@@ -101,12 +113,12 @@ impl FromRequestParts<AppState> for SessionAuth {
             Some(t) if !t.is_empty() => t.to_owned(),
             _ => return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_AUTH_TOKEN", "The authtoken header is missing.")),
         };
-        let fp = fingerprint(&token);
-        record("credential", &format!("authtoken:{fp}"));
+        let digest = sha256(&token);
+        record("credential", Shown("authtoken", &digest));
         let app = state.request_app(parts)?;
         record("app", &app.id);
         let session = app.ts.validate(&token).await.map_err(|e| ApiError::core(e, Ctx::Session))?;
-        admit(parts, state.limiter.hit(&format!("{}:token:{fp}", app.id), app.rate_limit, state.ctx.now_ms()))?;
+        admit(parts, count(state, &app, "token", &digest))?;
         Ok(SessionAuth { app, session, token: Secret::new(token) })
     }
 }

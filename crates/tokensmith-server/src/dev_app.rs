@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tokensmith::Context;
 
-use crate::{AppConfig, Config, Error};
+use crate::{AblyKeyConfig, AgoraConfig, ApiKeyConfig, AppConfig, Config, Error, Scope};
 
 pub const FILE_NAME: &str = "dev-app.toml";
 pub const APP_ID: &str = "dev";
@@ -92,6 +92,51 @@ key = "{ably}"
     )
 }
 
+/// An app named `id` with fresh random credentials (a fullAccess and an authOnly API key, Agora
+/// credentials, an Ably key `{id}.…:…`) and the default policy: what the bindings' in-process
+/// `serve()` runs when given no apps. Nothing is written anywhere.
+pub fn generate(id: &str, ctx: &Context) -> AppConfig {
+    let secret = |s: String| tokensmith::Secret::new(s);
+    let mut app = AppConfig::new(id);
+    app.api_keys = vec![
+        ApiKeyConfig { key: secret(random_hex::<20>(ctx)), scope: Scope::FullAccess },
+        ApiKeyConfig { key: secret(random_hex::<20>(ctx)), scope: Scope::AuthOnly },
+    ];
+    app.agora = Some(AgoraConfig { app_id: random_hex::<16>(ctx), app_certificate: secret(random_hex::<16>(ctx)) });
+    let ably = format!("{id}.{}:{}", random_hex::<4>(ctx), random_hex::<20>(ctx));
+    app.ably_keys = vec![AblyKeyConfig { key: secret(ably), capability: None, max_ttl_ms: None, default_ttl_ms: None }];
+    app
+}
+
+/// The first credential of each kind of an app, for a caller that started the service itself
+/// (a test suite) and must now talk to it. Holds secrets: no `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AppCredentials {
+    pub app_id: String,
+    /// The first `fullAccess` API key.
+    pub api_key: Option<String>,
+    /// The first `authOnly` API key.
+    pub auth_only_key: Option<String>,
+    /// The first Ably key, `name:secret`.
+    pub ably_key: Option<String>,
+    pub agora_app_id: Option<String>,
+    pub agora_app_certificate: Option<String>,
+}
+
+impl AppCredentials {
+    pub fn of(app: &AppConfig) -> AppCredentials {
+        let key = |scope| app.api_keys.iter().find(|k| k.scope == scope).map(|k| k.key.expose().to_owned());
+        AppCredentials {
+            app_id: app.id.clone(),
+            api_key: key(Scope::FullAccess),
+            auth_only_key: key(Scope::AuthOnly),
+            ably_key: app.ably_keys.first().map(|k| k.key.expose().to_owned()),
+            agora_app_id: app.agora.as_ref().map(|a| a.app_id.clone()),
+            agora_app_certificate: app.agora.as_ref().map(|a| a.app_certificate.expose().to_owned()),
+        }
+    }
+}
+
 impl DevApp {
     /// The credentials as lines for a person to read. Show them only when [`DevApp::created`].
     pub fn credentials(&self) -> Vec<(&'static str, String)> {
@@ -127,6 +172,9 @@ mod tests {
         assert!(first.created);
         assert_eq!(first.app.id, APP_ID);
         assert_eq!(first.credentials().len(), 6);
+        let generated = AppCredentials::of(&generate("gen", &ctx));
+        assert!(generated.ably_key.as_deref().is_some_and(|k| k.starts_with("gen.")));
+        assert!(generated.api_key.is_some() && generated.auth_only_key.is_some() && generated.agora_app_id.is_some());
         let again = load_or_create(&data, &ctx).unwrap();
         assert!(!again.created);
         assert_eq!(again.credentials(), first.credentials());

@@ -20,6 +20,8 @@ mod app;
 mod auth;
 mod body;
 pub mod config;
+mod cors;
+mod deadline;
 pub mod dev_app;
 mod error;
 mod limits;

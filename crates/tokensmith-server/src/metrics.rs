@@ -1,7 +1,8 @@
 //! Prometheus metrics, kept in one small lock and rendered as text at `/metrics`.
 //!
 //! Labels are bounded: the route is the matched path template (never the raw path, which may
-//! hold a token), kinds and reasons are fixed code strings.
+//! hold a token), kinds and reasons are fixed code strings. Recording a request allocates only
+//! the first time a (route, method, status) is seen.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -24,8 +25,8 @@ struct Inner {
 
 #[derive(Default)]
 struct Route {
-    /// (method, status) → count.
-    requests: BTreeMap<(String, u16), u64>,
+    /// (method, status, count): a handful per route, searched linearly, sorted when rendered.
+    requests: Vec<(String, u16, u64)>,
     buckets: [u64; BUCKETS.len()],
     sum_secs: f64,
     count: u64,
@@ -39,15 +40,13 @@ impl Metrics {
     /// One finished request.
     pub fn request(&self, route: &str, method: &str, status: u16, latency: Duration) {
         let mut inner = self.inner();
-        if !inner.routes.contains_key(route) {
-            inner.routes.insert(route.to_owned(), Route::default());
-        }
-        let r = inner.routes.get_mut(route).expect("inserted above");
-        match r.requests.get_mut(&(method.to_owned(), status)) {
-            Some(n) => *n += 1,
-            None => {
-                r.requests.insert((method.to_owned(), status), 1);
-            }
+        let r = match inner.routes.get_mut(route) {
+            Some(r) => r,
+            None => inner.routes.entry(route.to_owned()).or_default(),
+        };
+        match r.requests.iter_mut().find(|(m, s, _)| *s == status && m == method) {
+            Some((_, _, n)) => *n += 1,
+            None => r.requests.push((method.to_owned(), status, 1)),
         }
         let secs = latency.as_secs_f64();
         if let Some(i) = BUCKETS.iter().position(|&b| secs <= b) {
@@ -86,7 +85,9 @@ impl Metrics {
         routes.sort_by(|a, b| a.0.cmp(b.0));
         header(&mut out, "tokensmith_http_requests_total", "counter", "HTTP requests by route, method and status.");
         for (route, r) in &routes {
-            for ((method, status), n) in &r.requests {
+            let mut requests: Vec<_> = r.requests.iter().collect();
+            requests.sort();
+            for (method, status, n) in requests {
                 let (route, method) = (escape(route), escape(method));
                 let _ = writeln!(
                     out,

@@ -2,29 +2,31 @@
 //!
 //! 1. `observe`: a tracing span per request (route template, app, credential fingerprint, never
 //!    a raw token), metrics, `X-RateLimit-*` headers, `X-Request-Id`, and the last word on error
-//!    bodies: every 4xx/5xx leaves as JSON in the route's flavor, whoever produced it.
-//! 2. CORS (any origin, no cookies: browsers call `/auth/ably` and the client routes).
+//!    bodies: every 4xx/5xx leaves as JSON in the route's flavor, whoever produced it. The
+//!    access line is `debug` for answered requests (`info` when refused, `warn` when failed):
+//!    formatting and writing a line per request would cost a third of the throughput.
+//! 2. CORS (any origin, no cookies: browsers call `/auth/ably` and the client routes; [`crate::cors`]).
 //! 3. Panics become 500s instead of dropped connections.
-//! 4. Body size cap (413), request timeout (408).
+//! 4. Body size cap (413), request timeout (408, [`crate::deadline`]).
 
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::app::AppState;
 use crate::config::Limits;
+use crate::cors::AnyOriginLayer;
+use crate::deadline::DeadlineLayer;
 use crate::error::{ApiError, Flavor};
 use crate::limits::RateSlot;
 
@@ -34,10 +36,10 @@ pub fn apply(routes: Router<AppState>, state: AppState, limits: &Limits) -> Rout
     routes
         .layer(
             ServiceBuilder::new()
-                .layer(CorsLayer::permissive())
+                .layer(AnyOriginLayer)
                 .layer(CatchPanicLayer::new())
                 .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+                .layer(DeadlineLayer(timeout))
                 .layer(DefaultBodyLimit::max(limits.body_limit_bytes)),
         )
         .layer(from_fn_with_state(state.clone(), observe))
@@ -46,10 +48,12 @@ pub fn apply(routes: Router<AppState>, state: AppState, limits: &Limits) -> Rout
 
 async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", |m| m.as_str());
     let method = req.method().clone();
     let flavor = Flavor::of_path(req.uri().path());
-    let id = hex::encode(state.ctx.random_bytes::<8>());
+    let id = request_id(state.next_request_id());
+    let id = std::str::from_utf8(&id).unwrap_or_default();
     let span = tracing::info_span!(
         "request", id = %id, method = %method, route = %route, app = Empty, credential = Empty, subject = Empty
     );
@@ -65,13 +69,13 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
         headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
     }
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Ok(v) = HeaderValue::from_str(id) {
         headers.insert("x-request-id", v);
     }
 
     let status = response.status().as_u16();
     let elapsed = start.elapsed();
-    state.metrics.request(&route, method.as_str(), status, elapsed);
+    state.metrics.request(route, method.as_str(), status, elapsed);
     let error = response.extensions().get::<ApiError>();
     let code = error.map_or("", |e| e.code.as_ref());
     if matches!(status, 401 | 403 | 429) {
@@ -81,9 +85,18 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
     span.in_scope(|| match status {
         500.. => tracing::warn!(status, latency_ms, code, "request failed"),
         400.. => tracing::info!(status, latency_ms, code, "request refused"),
-        _ => tracing::info!(status, latency_ms, "request"),
+        _ => tracing::debug!(status, latency_ms, "request"),
     });
     response
+}
+
+/// `n` as 16 lower-case hex digits, on the stack.
+fn request_id(n: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, c) in out.iter_mut().enumerate() {
+        *c = b"0123456789abcdef"[((n >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    out
 }
 
 /// Every error answer as JSON in the route's flavor: ours are re-rendered for Ably routes; the
@@ -107,4 +120,13 @@ fn finish_error(response: Response, flavor: Flavor) -> Response {
         }
     }
     new
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_16_hex_digits() {
+        assert_eq!(&super::request_id(0x0123_4567_89ab_cdef), b"0123456789abcdef");
+        assert_eq!(&super::request_id(u64::MAX), b"ffffffffffffffff");
+    }
 }

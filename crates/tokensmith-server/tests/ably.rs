@@ -213,6 +213,21 @@ async fn revoke_tokens_by_client_id() {
         .body(packed);
     let (status, v) = call(req).await;
     assert_eq!((status, v["successCount"].as_u64()), (200, Some(1)), "{v}");
+
+    // …and decodes the answer as what it accepts (MessagePack), whatever its Content-Type says.
+    let packed = rmp_serde::to_vec_named(&json!({"targets": ["clientId:erin"]})).unwrap();
+    let res = s
+        .req(Method::POST, &format!("/keys/{ABLY_NAME}/revokeTokens"))
+        .basic_auth(ABLY_NAME, Some(ABLY_SECRET))
+        .header("content-type", "application/x-msgpack")
+        .header("accept", "application/x-msgpack")
+        .body(packed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/x-msgpack");
+    let v: serde_json::Value = rmp_serde::from_slice(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["successCount"].as_u64(), Some(1), "{v}");
 }
 
 #[tokio::test]

@@ -53,10 +53,10 @@ impl Clock for FixedClock {
 ///
 /// One `getrandom` call costs about as much as an HMAC, and every salt and nonce needs only
 /// 4 to 16 bytes, so each thread fetches 256 bytes at a time and hands them out once
-/// each (they are zeroed as they are taken). The buffer records the process id it was filled
-/// in and is discarded when that differs from [`std::process::id`], so a `fork()`ed child
-/// (Python's multiprocessing, pre-forking servers) never reuses its parent's bytes.
-/// Requests over 64 bytes go straight to the OS.
+/// each (they are zeroed as they are taken). The buffer records the process epoch it was filled
+/// in and is discarded when that changed, so a `fork()`ed child (Python's multiprocessing,
+/// pre-forking servers) never reuses its parent's bytes. Requests over 64 bytes go straight to
+/// the OS.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsRandom;
 
@@ -69,14 +69,52 @@ struct Pool {
     buf: [u8; POOL_SIZE],
     /// Next unused byte; `POOL_SIZE` when empty.
     pos: usize,
-    /// The process that filled `buf`.
-    pid: u32,
+    /// The [`process_epoch`] in which `buf` was filled.
+    epoch: u64,
 }
 
 thread_local! {
     static POOL: std::cell::RefCell<Pool> = const {
-        std::cell::RefCell::new(Pool { buf: [0; POOL_SIZE], pos: POOL_SIZE, pid: 0 })
+        std::cell::RefCell::new(Pool { buf: [0; POOL_SIZE], pos: POOL_SIZE, epoch: u64::MAX })
     };
+}
+
+/// Changes in a `fork()`ed child, so buffered bytes are never shared across processes.
+///
+/// On Unix it is a counter that a `pthread_atfork` child handler bumps: one atomic load per
+/// draw, where comparing process ids costs a `getpid` system call each time (glibc no longer
+/// caches it). Where the handler cannot be installed (and off Unix) it is the process id.
+/// A child made by a raw `clone` system call skips atfork handlers; only `fork()` is covered.
+fn process_epoch() -> u64 {
+    #[cfg(unix)]
+    if fork_watch::installed() {
+        return fork_watch::generation();
+    }
+    // The high bit keeps process ids apart from fork generations.
+    (1 << 63) | u64::from(std::process::id())
+}
+
+#[cfg(unix)]
+mod fork_watch {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static FORKS: AtomicU64 = AtomicU64::new(0);
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+
+    extern "C" fn in_child() {
+        FORKS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn installed() -> bool {
+        // SAFETY: registers a handler that only touches an atomic, which is async-signal-safe
+        // as the child side of fork() requires; nothing is unregistered later.
+        *INSTALLED.get_or_init(|| unsafe { libc::pthread_atfork(None, None, Some(in_child)) } == 0)
+    }
+
+    pub fn generation() -> u64 {
+        FORKS.load(Ordering::Relaxed)
+    }
 }
 
 /// The OS source failing is unrecoverable and never happens on supported targets.
@@ -91,11 +129,11 @@ impl Random for OsRandom {
         }
         POOL.with(|pool| {
             let p = &mut *pool.borrow_mut();
-            let pid = std::process::id();
-            if p.pid != pid || p.pos + out.len() > POOL_SIZE {
+            let epoch = process_epoch();
+            if p.epoch != epoch || p.pos + out.len() > POOL_SIZE {
                 os_fill(&mut p.buf);
                 p.pos = 0;
-                p.pid = pid;
+                p.epoch = epoch;
             }
             let taken = &mut p.buf[p.pos..p.pos + out.len()];
             out.copy_from_slice(taken);
@@ -227,23 +265,56 @@ mod tests {
         assert_ne!(here, there);
     }
 
-    /// What a `fork()`ed child sees: a pool filled by another process id. It must refill, not
-    /// hand out the bytes the parent still has buffered (and will use itself). A real fork
-    /// needs unsafe FFI; what is under test is the pid comparison.
+    /// What a `fork()`ed child sees: a pool filled in another process epoch. It must refill,
+    /// not hand out the bytes the parent still has buffered (and will use itself).
     #[test]
-    fn os_random_refills_when_the_process_id_changes() {
+    fn os_random_refills_when_the_process_epoch_changes() {
         let mut b = [0u8; 16];
         OsRandom.fill(&mut b);
         let parents_next = POOL.with(|p| {
             let mut p = p.borrow_mut();
-            p.pid = p.pid.wrapping_add(1);
+            p.epoch = p.epoch.wrapping_add(1);
             p.buf[p.pos..p.pos + 16].to_vec()
         });
         let mut child = [0u8; 16];
         OsRandom.fill(&mut child);
         assert_ne!(&child[..], &parents_next[..], "reused the parent's buffered bytes");
-        let (pos, pid) = POOL.with(|p| (p.borrow().pos, p.borrow().pid));
-        assert_eq!((pos, pid), (16, std::process::id()));
+        let (pos, epoch) = POOL.with(|p| (p.borrow().pos, p.borrow().epoch));
+        assert_eq!((pos, epoch), (16, process_epoch()));
+    }
+
+    /// A real `fork()`: the child's first draw must not be the bytes the parent has buffered.
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_never_draws_the_parents_buffered_bytes() {
+        let mut b = [0u8; 16];
+        OsRandom.fill(&mut b); // the pool is filled and installs the fork handler
+        let parents_next: [u8; 16] = POOL.with(|p| {
+            let p = p.borrow();
+            p.buf[p.pos..p.pos + 16].try_into().unwrap()
+        });
+        let mut fds = [0i32; 2];
+        // SAFETY: plain POSIX calls; the child only draws, writes to the pipe and `_exit`s
+        // (no allocation, no locks the parent's other threads could hold).
+        unsafe {
+            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+            let pid = libc::fork();
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                let mut child = [0u8; 16];
+                OsRandom.fill(&mut child);
+                libc::write(fds[1], child.as_ptr().cast(), 16);
+                libc::_exit(0);
+            }
+            libc::close(fds[1]);
+            let mut child = [0u8; 16];
+            assert_eq!(libc::read(fds[0], child.as_mut_ptr().cast(), 16), 16);
+            libc::close(fds[0]);
+            let mut status = 0;
+            libc::waitpid(pid, &mut status, 0);
+            assert_ne!(child, parents_next, "the child reused the parent's buffered bytes");
+            assert_ne!(child, [0u8; 16]);
+        }
     }
 
     #[test]

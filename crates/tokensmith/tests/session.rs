@@ -425,5 +425,11 @@ fn session_futures_are_send(s: tokensmith::session::Session, c: Credential) {
     send(async move { s2.renew().await });
     let s2 = s.clone();
     send(async move { s2.recover(&c, TokenErrorKind::Refused).await });
+    let s2 = s.clone();
+    send(async move { s2.authorize(None, Some(AuthOptions::Token(Credential::new("t", None)))).await });
+    let s2 = s.clone();
+    send(async move { s2.logout().await });
+    let s2 = s.clone();
+    send(async move { s2.login(tokensmith::session::CometChatLogin::new("http://127.0.0.1:1", "tks_x")).await });
     send(async move { s.call(|c| async move { Ok::<_, Error>(c.token().len()) }).await });
 }

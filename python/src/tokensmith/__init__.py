@@ -6,6 +6,10 @@
 - :func:`explain` — a redacted breakdown of any of them.
 - :class:`Tokensmith` / :class:`AsyncTokensmith` — users, auth tokens with rolling retention,
   revocation and push tokens over SQLite, Redis or memory (blocking / asyncio).
+- :class:`Client` / :class:`AsyncClient` — the REST client of the tokensmith service (or
+  CometChat's hosted API); :func:`serve` — the service itself, in this process.
+- :class:`Session` / :class:`AsyncSession` — a client's token that renews itself (Ably key,
+  authUrl or authCallback, Agora token server, static token, CometChat login).
 
 Every error is a :class:`TokensmithError` whose ``.code`` is the same in Rust, Node and Python.
 """
@@ -39,7 +43,10 @@ from .errors import (
     ProviderError,
     SessionClosedError,
 )
+from .client import AsyncClient, Client
+from .server import Server, serve, serve_async
 from .service import AsyncTokensmith, Tokensmith
+from .session import AsyncSession, Session
 
 #: Every stable error code.
 ERROR_CODES: tuple[str, ...] = tuple(_error_codes())
@@ -54,6 +61,13 @@ __all__ = [
     "results",
     "Tokensmith",
     "AsyncTokensmith",
+    "Client",
+    "AsyncClient",
+    "Server",
+    "serve",
+    "serve_async",
+    "Session",
+    "AsyncSession",
     "TokensmithError",
     "InvalidArgumentError",
     "MalformedTokenError",

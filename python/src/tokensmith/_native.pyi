@@ -1,11 +1,34 @@
 # Hand-written stub of the compiled module; tests/python/test_typing.py keeps it honest.
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, Generic, TypeAlias, TypeVar, final
 
-from .results import AuthTokenInfo, CreatedUser, IssuedToken, PushList, RevokeResult, Session, TokenPage, User
+from .results import (
+    Ack,
+    ApiAuthToken,
+    ApiAuthTokenPage,
+    ApiCreatedUser,
+    BatchResult,
+    Me,
+    ServedApp,
+    ApiUser,
+    AuthTokenInfo,
+    CreatedUser,
+    IssuedToken,
+    PushList,
+    RevokeResult,
+    Session,
+    SessionToken,
+    TokenPage,
+    TokenParamsInput,
+    User,
+)
 
 __all__ = [
     "Call",
+    "Client",
+    "Server",
+    "serve",
+    "NativeSession",
     "Service",
     "TokenRequestVerifier",
     "ably_create_token_request",
@@ -174,3 +197,156 @@ class Service:
     def push_list(self, auth_token: str) -> Call[PushList]: ...
     def push_delete(self, auth_token: str, *, all: bool = False) -> Call[int]: ...
     def purge_archived(self) -> Call[int]: ...
+
+@final
+class NativeSession:
+    """The core's renewing session; ``tokensmith.Session`` / ``AsyncSession`` wrap it. ``auth``
+    and ``settings`` are dicts with every key ``tokensmith.session`` passes."""
+
+    def __new__(
+        cls,
+        *,
+        emit: Callable[[str, dict[str, Any], BaseException | None], None],
+        asynchronous: bool = False,
+        token_params: TokenParamsInput | None = None,
+        auth: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> NativeSession: ...
+    def bind_loop(self, event_loop: Any) -> None: ...
+    def token(self) -> Call[SessionToken]: ...
+    def current(self) -> SessionToken | None: ...
+    def authorize(
+        self, token_params: TokenParamsInput | None = None, auth: Mapping[str, Any] | None = None
+    ) -> Call[SessionToken]: ...
+    def login(
+        self,
+        auth_token: str,
+        *,
+        base_url: str | None = None,
+        app_id: str | None = None,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[ApiUser]: ...
+    def current_user(self) -> ApiUser | None: ...
+    def logout(self) -> Call[None]: ...
+    def close(self) -> None: ...
+    def set_server_time(self, server_now_ms: int) -> None: ...
+    def fetches(self) -> int: ...
+
+@final
+class Client:
+    def __new__(
+        cls,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        app_id: str | None = None,
+        auth_token: str | None = None,
+        ably_key: str | None = None,
+        timeout_ms: int | None = None,
+        retries: int | None = None,
+        max_retry_after_ms: int | None = None,
+    ) -> Client: ...
+    def with_auth_token(self, auth_token: str) -> Client: ...
+    def healthz(self) -> Call[None]: ...
+    def readyz(self) -> Call[None]: ...
+    def create_user(
+        self,
+        uid: str,
+        name: str,
+        *,
+        avatar: str | None = None,
+        link: str | None = None,
+        role: str | None = None,
+        status_message: str | None = None,
+        metadata: Any = None,
+        tags: list[str] | None = None,
+        with_auth_token: bool = False,
+    ) -> Call[ApiCreatedUser]: ...
+    def get_user(self, uid: str) -> Call[ApiUser]: ...
+    def delete_user(self, uid: str) -> Call[Ack]: ...
+    def create_auth_token(
+        self,
+        uid: str,
+        *,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+        force: bool = False,
+    ) -> Call[ApiAuthToken]: ...
+    def list_auth_tokens(
+        self, uid: str, *, page: int | None = None, per_page: int | None = None
+    ) -> Call[ApiAuthTokenPage]: ...
+    def list_all_auth_tokens(self, uid: str) -> Call[list[ApiAuthToken]]: ...
+    def get_auth_token(self, uid: str, token_or_id: str) -> Call[ApiAuthToken]: ...
+    def update_auth_token(
+        self,
+        uid: str,
+        token_or_id: str,
+        *,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[ApiAuthToken]: ...
+    def delete_auth_token(self, uid: str, token_or_id: str) -> Call[Ack]: ...
+    def flush_auth_tokens(self, uid: str) -> Call[Ack]: ...
+    def login(
+        self,
+        *,
+        platform: str | None = None,
+        user_agent: str | None = None,
+        app_info: Any = None,
+        device_id: str | None = None,
+    ) -> Call[Me]: ...
+    def me(self) -> Call[Me]: ...
+    def logout(self) -> Call[Ack]: ...
+    def register_push(
+        self, *, fcm_token: str | None = None, apns_token: str | None = None, voip_token: str | None = None
+    ) -> Call[Ack]: ...
+    def list_push(self) -> Call[PushList]: ...
+    def delete_push(self, *, all: bool = False) -> Call[Ack]: ...
+    def request_token(
+        self,
+        request: Mapping[str, Any] | None = None,
+        *,
+        ttl: int | None = None,
+        capability: _Capability | None = None,
+        client_id: str | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> Call[dict[str, Any]]: ...
+    def revoke_tokens(
+        self, targets: list[str], *, issued_before: int | None = None, allow_reauth_margin: bool = False
+    ) -> Call[BatchResult]: ...
+    def time(self) -> Call[int]: ...
+    def auth_ably(
+        self, *, ttl: int | None = None, capability: _Capability | None = None, client_id: str | None = None
+    ) -> Call[dict[str, Any] | str]: ...
+    def generate_user_token(self, user_uuid: str, expire: int) -> Call[str]: ...
+    def generate_app_token(self, expire: int) -> Call[str]: ...
+    def token_generate(self, user_id: str, expire_seconds: int, token_type: str = "user") -> Call[str]: ...
+
+@final
+class Server:
+    @property
+    def url(self) -> str: ...
+    @property
+    def app(self) -> ServedApp | None: ...
+    def close(self) -> Call[None]: ...
+
+def serve(
+    *,
+    store: str | None = None,
+    listen: str | None = None,
+    app_id: str | None = None,
+    retention: int | None = None,
+    token_ttl_ms: int | None = None,
+    rate_limit_per_minute: int | None = None,
+    ably_user_capability: _Capability | None = None,
+    apps: list[Mapping[str, Any]] | None = None,
+    limits: Mapping[str, Any] | None = None,
+) -> Call[Server]: ...

@@ -8,14 +8,14 @@
 
 use std::sync::Arc;
 
-use axum::Json as Reply;
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokensmith::ably::{self, Capability, TokenCheck, TokenDetails, TokenParams, TokenRequest};
 use tokensmith::args;
@@ -50,6 +50,39 @@ pub fn endpoints() -> Vec<Endpoint> {
             .tag("ably")
             .ok(json!({ "type": "array", "items": { "type": "integer" }, "minItems": 1, "maxItems": 1 })),
     ]
+}
+
+/// An answer in the format the caller accepts: MessagePack when `Accept` names it before JSON,
+/// else JSON. Ably's SDKs with the binary protocol (ably-js's default in Node) decode a success
+/// by the format they asked for, whatever its `Content-Type` says.
+struct Reply<T> {
+    msgpack: bool,
+    value: T,
+}
+
+impl<T> Reply<T> {
+    fn to(headers: &HeaderMap, value: T) -> Self {
+        let first = headers
+            .get_all(ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|m| m.split(';').next().unwrap_or_default().trim())
+            .find(|m| m.eq_ignore_ascii_case("application/x-msgpack") || m.eq_ignore_ascii_case("application/json"));
+        Reply { msgpack: first.is_some_and(|m| m.eq_ignore_ascii_case("application/x-msgpack")), value }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Reply<T> {
+    fn into_response(self) -> Response {
+        if !self.msgpack {
+            return axum::Json(self.value).into_response();
+        }
+        match rmp_serde::to_vec_named(&self.value) {
+            Ok(bytes) => ([(CONTENT_TYPE, "application/x-msgpack")], bytes).into_response(),
+            Err(_) => axum::Json(self.value).into_response(),
+        }
+    }
 }
 
 fn ably_error(status: StatusCode, code: u32, message: &str) -> ApiError {
@@ -172,6 +205,7 @@ fn token_params(body: &Value) -> ApiResult<TokenParams> {
 async fn request(
     State(state): State<AppState>,
     k: KeyInPath,
+    headers: HeaderMap,
     OptionalJson(body): OptionalJson<Value>,
 ) -> ApiResult<Reply<TokenDetails>> {
     let key = k.key();
@@ -192,7 +226,7 @@ async fn request(
     state.metrics.issued("ably_token", 1);
     let fp = fingerprint(&details.token);
     tracing::info!(client_id = details.client_id.as_deref().unwrap_or(""), token = fp, "ably token issued");
-    Ok(Reply(details))
+    Ok(Reply::to(&headers, details))
 }
 
 #[derive(Deserialize)]
@@ -204,7 +238,12 @@ struct RevokeBody {
     allow_reauth_margin: bool,
 }
 
-async fn revoke(State(state): State<AppState>, k: KeyInPath, Json(body): Json<RevokeBody>) -> ApiResult<Reply<Value>> {
+async fn revoke(
+    State(state): State<AppState>,
+    k: KeyInPath,
+    headers: HeaderMap,
+    Json(body): Json<RevokeBody>,
+) -> ApiResult<Reply<Value>> {
     match (k.basic, k.bearer.is_some()) {
         (Some(true), _) => {}
         (Some(false), _) => {
@@ -247,9 +286,9 @@ async fn revoke(State(state): State<AppState>, k: KeyInPath, Json(body): Json<Re
     state.metrics.revoked("ably_subject", successes);
     tracing::info!(successes, targets = body.targets.len(), "ably tokens revoked");
     let failures = body.targets.len() as u64 - successes;
-    Ok(Reply(json!({ "successCount": successes, "failureCount": failures, "results": results })))
+    Ok(Reply::to(&headers, json!({ "successCount": successes, "failureCount": failures, "results": results })))
 }
 
-async fn time(State(state): State<AppState>) -> Reply<Value> {
-    Reply(json!([state.ctx.now_ms()]))
+async fn time(State(state): State<AppState>, headers: HeaderMap) -> Reply<Value> {
+    Reply::to(&headers, json!([state.ctx.now_ms()]))
 }

@@ -50,7 +50,7 @@ impl From<&TokenParams> for TokenAsk {
 }
 
 /// A `revokeTokens` BatchResult.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchResult {
     #[serde(default)]
@@ -62,7 +62,7 @@ pub struct BatchResult {
 }
 
 /// One target's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum RevocationResult {
     Failed { target: String, error: RevocationError },
@@ -70,7 +70,7 @@ pub enum RevocationResult {
 }
 
 /// Why one target was not revoked (Ably's ErrorInfo).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RevocationError {
     pub code: u32,

@@ -73,13 +73,13 @@ impl CreateUser {
 }
 
 /// A created user, with its first auth token when one was asked for.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedUser {
     #[serde(flatten)]
     pub user: User,
     /// The raw token (shown once). Accepted as a string (CometChat) or a token object.
-    #[serde(default, deserialize_with = "token_string_or_object")]
+    #[serde(default, deserialize_with = "token_string_or_object", skip_serializing_if = "Option::is_none")]
     pub auth_token: Option<String>,
 }
 
@@ -180,13 +180,13 @@ fn yes() -> bool {
 }
 
 /// The logged-in user (`PUT`/`GET /me`), with the session JWT and app settings CometChat adds.
-#[derive(Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Me {
     #[serde(flatten)]
     pub user: User,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<Value>,
 }
 

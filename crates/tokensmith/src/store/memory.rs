@@ -1,10 +1,16 @@
 //! `memory://`: the whole state behind one mutex. For tests and single-process use.
 //!
 //! Records are kept compact: a 32-byte hash key and a 32-byte value (user slot, redacted tail,
-//! creation time, expiry and archive times in seconds, optional boxed metadata), about 170 bytes
-//! per retained token with the map's and the per-user queue's overhead. Each user keeps its token
-//! hashes in creation order, so retention pops from the front without sorting.
+//! creation time, expiry in seconds, per-user sequence number, optional boxed metadata), about
+//! 180 bytes per retained token with the map's and the per-user queues' overhead. Each user
+//! keeps its token hashes in creation order, so retention pops from the front without sorting.
+//!
+//! Archiving never touches the token map: a user's tokens are numbered in creation order and
+//! archived oldest first, so "archived" is `seq < archived_below` of the user, and the archive
+//! time lives in the user's archive queue. With a large map, the lookup of the archived record
+//! was the costliest cache miss of a create.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
@@ -58,21 +64,61 @@ struct AppState {
 
 struct UserEntry {
     user: User,
-    /// Active tokens, oldest first.
-    active: VecDeque<TokenHash>,
-    /// Archived tokens, oldest first.
-    archived: VecDeque<TokenHash>,
+    /// Active tokens, oldest (lowest `seq`) first.
+    active: VecDeque<Active>,
+    /// Archived tokens, oldest first (so also by `seq`).
+    archived: VecDeque<Archived>,
+    /// The `seq` of the user's next token.
+    next_seq: u32,
+    /// Tokens with a lower `seq` have been archived (or are gone).
+    archived_below: u32,
 }
 
-/// A token record without its hash (the map key): 32 bytes. Expiry and archive times are whole
-/// seconds (expiry rounded up, so never early); 0 stands for "none".
+struct Active {
+    hash: TokenHash,
+    seq: u32,
+}
+
+struct Archived {
+    hash: TokenHash,
+    seq: u32,
+    /// Unix seconds, never 0.
+    at_s: u32,
+}
+
+impl UserEntry {
+    fn new(user: User) -> UserEntry {
+        UserEntry { user, active: VecDeque::new(), archived: VecDeque::new(), next_seq: 0, archived_below: 0 }
+    }
+
+    fn is_active(&self, c: &Compact) -> bool {
+        c.seq >= self.archived_below
+    }
+
+    /// When `c` was archived (Unix seconds), 0 if it is active.
+    fn archived_s(&self, c: &Compact) -> u32 {
+        if self.is_active(c) {
+            return 0;
+        }
+        // Present in the map and below the mark, so it is in the archive queue.
+        self.archived.binary_search_by_key(&c.seq, |a| a.seq).map_or(1, |i| self.archived[i].at_s)
+    }
+
+    fn hashes(&self) -> impl Iterator<Item = &TokenHash> {
+        self.active.iter().map(|a| &a.hash).chain(self.archived.iter().map(|a| &a.hash))
+    }
+}
+
+/// A token record without its hash (the map key): 32 bytes. The expiry is whole seconds
+/// (rounded up, so never early); 0 stands for "none".
 struct Compact {
     slot: u32,
     /// The last 4 characters of the token (the redacted form is `tks_…` + these).
     tail: [u8; 4],
     created_at: u64,
     expires_s: u32,
-    archived_s: u32,
+    /// Creation order within the user (see [`UserEntry::archived_below`]).
+    seq: u32,
     meta: Option<Box<TokenMeta>>,
 }
 
@@ -91,7 +137,7 @@ fn secs(ms: u64) -> u32 {
 }
 
 impl Compact {
-    fn record(&self, hash: &TokenHash, uid: &str) -> TokenRecord {
+    fn record(&self, hash: &TokenHash, uid: &str, archived_s: u32) -> TokenRecord {
         let ms = |s: u32| (s != 0).then_some(u64::from(s) * 1000);
         TokenRecord {
             hash: *hash,
@@ -99,13 +145,9 @@ impl Compact {
             redacted: redacted(&self.tail),
             created_at: self.created_at,
             expires_at: ms(self.expires_s),
-            archived_at: ms(self.archived_s),
+            archived_at: ms(archived_s),
             meta: self.meta.as_deref().cloned().unwrap_or_default(),
         }
-    }
-
-    fn is_active(&self) -> bool {
-        self.archived_s == 0
     }
 }
 
@@ -130,18 +172,14 @@ impl AppState {
         self.users.get(uid).and_then(|&slot| self.slots[slot as usize].as_ref())
     }
 
-    fn entry_mut(&mut self, uid: &str) -> Option<(u32, &mut UserEntry)> {
-        let slot = *self.users.get(uid)?;
-        self.slots[slot as usize].as_mut().map(|e| (slot, e))
-    }
-
-    fn user_of(&self, c: &Compact) -> Option<&User> {
-        self.slots[c.slot as usize].as_ref().map(|e| &e.user)
+    fn owner(&self, c: &Compact) -> Option<&UserEntry> {
+        self.slots[c.slot as usize].as_ref()
     }
 
     fn record(&self, hash: &TokenHash) -> Option<TokenRecord> {
         let c = self.tokens.get(hash)?;
-        Some(c.record(hash, &self.user_of(c)?.uid))
+        let owner = self.owner(c)?;
+        Some(c.record(hash, &owner.user.uid, owner.archived_s(c)))
     }
 }
 
@@ -152,7 +190,7 @@ impl Store for MemoryStore {
             if s.users.contains_key(user.uid.as_str()) {
                 return Err(Error::UidAlreadyExists(user.uid.clone()));
             }
-            let entry = UserEntry { user: user.clone(), active: VecDeque::new(), archived: VecDeque::new() };
+            let entry = UserEntry::new(user.clone());
             let slot = match s.free_slots.pop() {
                 Some(slot) => {
                     s.slots[slot as usize] = Some(entry);
@@ -178,7 +216,7 @@ impl Store for MemoryStore {
         Ok(self.with_app(app, |s| {
             let Some(slot) = s.users.remove(uid) else { return false };
             let entry = s.slots[slot as usize].take().expect("a mapped slot is occupied");
-            for hash in entry.active.iter().chain(&entry.archived) {
+            for hash in entry.hashes() {
                 s.drop_token(hash);
             }
             s.free_slots.push(slot);
@@ -188,32 +226,43 @@ impl Store for MemoryStore {
 
     async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>> {
         self.with_app(app, |s| {
-            let (slot, entry) = s.entry_mut(&token.uid).ok_or_else(|| Error::UserNotFound(token.uid.clone()))?;
-            entry.active.push_back(token.hash);
-            let excess = if keep == 0 { 0 } else { entry.active.len().saturating_sub(keep as usize) };
-            let archived: Vec<TokenHash> = entry.active.drain(..excess).collect();
-            entry.archived.extend(&archived);
-            let archived_s = secs(token.created_at).max(1);
-            for old in &archived {
-                if let Some(rec) = s.tokens.get_mut(old) {
-                    rec.archived_s = archived_s;
-                }
-                if !s.push.is_empty() {
-                    s.push.remove(old);
-                }
-            }
+            let AppState { users, slots, tokens, push, .. } = s;
+            let no_user = || Error::UserNotFound(token.uid.clone());
+            let slot = *users.get(token.uid.as_str()).ok_or_else(no_user)?;
+            let entry = slots[slot as usize].as_mut().ok_or_else(no_user)?;
+            let Entry::Vacant(vacant) = tokens.entry(token.hash) else {
+                return Err(Error::StoreUnavailable("memory: a token with this hash already exists".into()));
+            };
+            let seq = entry.next_seq;
+            entry.next_seq = seq
+                .checked_add(1)
+                .ok_or_else(|| Error::StoreUnavailable("memory: too many tokens for one user".into()))?;
             // The redacted form ends in the token's last 4 (ASCII) characters.
             let r = token.redacted.as_bytes();
             let tail = r.get(r.len().saturating_sub(4)..).and_then(|t| t.try_into().ok()).unwrap_or(*b"????");
-            let compact = Compact {
+            vacant.insert(Compact {
                 slot,
                 tail,
                 created_at: token.created_at,
                 expires_s: token.expires_at.map(secs).unwrap_or(0),
-                archived_s: 0,
+                seq,
                 meta: (!token.meta.is_empty()).then(|| Box::new(token.meta.clone())),
-            };
-            s.tokens.insert(token.hash, compact);
+            });
+            entry.active.push_back(Active { hash: token.hash, seq });
+            let excess = if keep == 0 { 0 } else { entry.active.len().saturating_sub(keep as usize) };
+            let at_s = secs(token.created_at).max(1);
+            let mut archived = Vec::with_capacity(excess);
+            for old in entry.active.drain(..excess) {
+                // `old.seq < next_seq`, so the increment cannot overflow.
+                entry.archived_below = old.seq + 1;
+                entry.archived.push_back(Archived { hash: old.hash, seq: old.seq, at_s });
+                archived.push(old.hash);
+            }
+            if !push.is_empty() {
+                for old in &archived {
+                    push.remove(old);
+                }
+            }
             Ok(archived)
         })
     }
@@ -228,11 +277,12 @@ impl Store for MemoryStore {
         self.with_app(app, |s| {
             let entry = s.entry(uid).ok_or_else(|| Error::UserNotFound(uid.to_owned()))?;
             let counts = TokenCounts { active: entry.active.len() as u64, archived: entry.archived.len() as u64 };
-            let newest_first = entry.active.iter().rev().chain(entry.archived.iter().rev());
+            let active = entry.active.iter().rev().map(|a| (&a.hash, 0));
+            let newest_first = active.chain(entry.archived.iter().rev().map(|a| (&a.hash, a.at_s)));
             let page = newest_first
                 .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                 .take(usize::try_from(limit).unwrap_or(usize::MAX))
-                .filter_map(|h| s.tokens.get(h).map(|c| c.record(h, &entry.user.uid)))
+                .filter_map(|(h, at_s)| s.tokens.get(h).map(|c| c.record(h, &entry.user.uid, at_s)))
                 .collect();
             Ok((page, counts))
         })
@@ -245,18 +295,20 @@ impl Store for MemoryStore {
     async fn get_session(&self, app: &str, hash: &TokenHash) -> Result<Option<(TokenRecord, User)>> {
         Ok(self.with_app(app, |s| {
             let c = s.tokens.get(hash)?;
-            let user = s.user_of(c)?;
-            Some((c.record(hash, &user.uid), user.clone()))
+            let owner = s.owner(c)?;
+            Some((c.record(hash, &owner.user.uid, owner.archived_s(c)), owner.user.clone()))
         }))
     }
 
     async fn update_token(&self, app: &str, hash: &TokenHash, patch: &TokenMeta) -> Result<Option<TokenRecord>> {
         Ok(self.with_app(app, |s| {
-            let c = s.tokens.get_mut(hash).filter(|c| c.is_active())?;
+            let AppState { slots, tokens, .. } = s;
+            let c = tokens.get_mut(hash)?;
+            let owner = slots[c.slot as usize].as_ref().filter(|o| o.is_active(c))?;
             let mut meta = c.meta.take().map(|m| *m).unwrap_or_default();
             meta.apply(patch);
             c.meta = (!meta.is_empty()).then(|| Box::new(meta));
-            s.record(hash)
+            Some(c.record(hash, &owner.user.uid, 0))
         }))
     }
 
@@ -264,8 +316,8 @@ impl Store for MemoryStore {
         Ok(self.with_app(app, |s| {
             let Some(slot) = s.tokens.get(hash).map(|c| c.slot) else { return false };
             if let Some(entry) = s.slots[slot as usize].as_mut() {
-                entry.active.retain(|h| h != hash);
-                entry.archived.retain(|h| h != hash);
+                entry.active.retain(|a| a.hash != *hash);
+                entry.archived.retain(|a| a.hash != *hash);
             }
             s.drop_token(hash);
             true
@@ -274,8 +326,9 @@ impl Store for MemoryStore {
 
     async fn flush_tokens(&self, app: &str, uid: &str) -> Result<u64> {
         Ok(self.with_app(app, |s| {
-            let Some((_, entry)) = s.entry_mut(uid) else { return 0 };
-            let hashes: Vec<TokenHash> = entry.active.drain(..).chain(entry.archived.drain(..)).collect();
+            let Some(entry) = s.users.get(uid).and_then(|&slot| s.slots[slot as usize].as_mut()) else { return 0 };
+            let active = entry.active.drain(..).map(|a| a.hash);
+            let hashes: Vec<TokenHash> = active.chain(entry.archived.drain(..).map(|a| a.hash)).collect();
             for hash in &hashes {
                 s.drop_token(hash);
             }
@@ -287,14 +340,10 @@ impl Store for MemoryStore {
         Ok(self.with_app(app, |s| {
             let mut purged = 0;
             for entry in s.slots.iter_mut().flatten() {
-                while let Some(h) = entry.archived.front().copied() {
-                    match s.tokens.get(&h).map(|c| u64::from(c.archived_s) * 1000) {
-                        Some(at) if at >= before => break,
-                        _ => {
-                            entry.archived.pop_front();
-                            s.tokens.remove(&h);
-                            purged += 1;
-                        }
+                while entry.archived.front().is_some_and(|a| u64::from(a.at_s) * 1000 < before) {
+                    if let Some(a) = entry.archived.pop_front() {
+                        s.tokens.remove(&a.hash);
+                        purged += 1;
                     }
                 }
             }
@@ -340,7 +389,9 @@ impl Store for MemoryStore {
 
     async fn put_push(&self, app: &str, registration: &PushRegistration) -> Result<()> {
         self.with_app(app, |s| {
-            if !s.tokens.get(&registration.token_hash).is_some_and(Compact::is_active) {
+            let active =
+                s.tokens.get(&registration.token_hash).is_some_and(|c| s.owner(c).is_some_and(|o| o.is_active(c)));
+            if !active {
                 return Err(Error::AuthTokenNotFound);
             }
             s.push.insert(registration.token_hash, registration.clone());

@@ -197,11 +197,15 @@ impl SqliteStore {
 
 const TOKEN_COLUMNS: &str = "hash, uid, redacted, created_at, expires_at, archived_at, meta";
 
+/// A 32-byte hash column, read without an intermediate `Vec`.
+fn hash_at(r: &Row<'_>, at: usize) -> rusqlite::Result<TokenHash> {
+    Ok(r.get_ref(at)?.as_blob()?.try_into().unwrap_or([0; 32]))
+}
+
 fn token_from_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
-    let hash: Vec<u8> = r.get(0)?;
     let meta: Option<String> = r.get(6)?;
     Ok(TokenRecord {
-        hash: hash.try_into().unwrap_or([0; 32]),
+        hash: hash_at(r, 0)?,
         uid: r.get(1)?,
         redacted: r.get(2)?,
         created_at: r.get::<_, i64>(3)? as u64,
@@ -277,9 +281,10 @@ impl Store for SqliteStore {
     async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>> {
         let (app, t) = (app.to_owned(), token.clone());
         self.write(move |c| {
-            // Counting on the user row doubles as the existence check.
+            // Plain lookups and rowid updates: `RETURNING` and `IN (subquery)` each built a
+            // temporary b-tree per call, a visible share of the writer's time.
             let active: Option<i64> = c
-                .prepare_cached("UPDATE users SET active = active + 1 WHERE app = ?1 AND uid = ?2 RETURNING active")
+                .prepare_cached("SELECT active FROM users WHERE app = ?1 AND uid = ?2")
                 .and_then(|mut s| s.query_row(params![app, t.uid], |r| r.get(0)).optional())
                 .map_err(db_err)?;
             let Some(active) = active else { return Err(Error::UserNotFound(t.uid)) };
@@ -290,30 +295,29 @@ impl Store for SqliteStore {
                 s.execute(params![app, &t.hash[..], t.uid, t.redacted, i(t.created_at), t.expires_at.map(i), meta_text(&t.meta)])
             })
             .map_err(db_err)?;
-            let excess = if keep == 0 { 0 } else { active - i64::from(keep) };
-            if excess <= 0 {
-                return Ok(Vec::new());
-            }
+            let excess = if keep == 0 { 0 } else { active + 1 - i64::from(keep) };
             // The oldest active tokens beyond `keep`: archive them and drop their push registrations.
-            let archived: Vec<TokenHash> = c
-                .prepare_cached(
-                    "UPDATE tokens SET archived_at = ?4 WHERE seq IN (SELECT seq FROM tokens \
-                     WHERE app = ?1 AND uid = ?2 AND archived_at IS NULL ORDER BY seq LIMIT ?3) RETURNING hash",
+            let oldest: Vec<(i64, TokenHash)> = if excess <= 0 {
+                Vec::new()
+            } else {
+                c.prepare_cached(
+                    "SELECT seq, hash FROM tokens WHERE app = ?1 AND uid = ?2 AND archived_at IS NULL ORDER BY seq LIMIT ?3",
                 )
-                .and_then(|mut s| {
-                    s.query_map(params![app, t.uid, excess, i(t.created_at)], |r| r.get::<_, Vec<u8>>(0))?
-                        .map(|h| h.map(|h| h.try_into().unwrap_or([0; 32])))
-                        .collect()
-                })
-                .map_err(db_err)?;
-            for h in &archived {
+                .and_then(|mut s| s.query_map(params![app, t.uid, excess], |r| Ok((r.get(0)?, hash_at(r, 1)?)))?.collect())
+                .map_err(db_err)?
+            };
+            for (seq, h) in &oldest {
+                c.prepare_cached("UPDATE tokens SET archived_at = ?2 WHERE seq = ?1")
+                    .and_then(|mut s| s.execute(params![seq, i(t.created_at)]))
+                    .map_err(db_err)?;
                 c.prepare_cached("DELETE FROM push WHERE app = ?1 AND token_hash = ?2")
                     .and_then(|mut s| s.execute(params![app, &h[..]]))
                     .map_err(db_err)?;
             }
-            c.prepare_cached("UPDATE users SET active = active - ?3 WHERE app = ?1 AND uid = ?2")
-                .and_then(|mut s| s.execute(params![app, t.uid, archived.len() as i64]))
+            c.prepare_cached("UPDATE users SET active = ?3 WHERE app = ?1 AND uid = ?2")
+                .and_then(|mut s| s.execute(params![app, t.uid, active + 1 - oldest.len() as i64]))
                 .map_err(db_err)?;
+            let archived = oldest.into_iter().map(|(_, h)| h).collect();
             Ok(archived)
         })
         .await
