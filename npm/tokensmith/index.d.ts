@@ -460,4 +460,4 @@ export declare class Server {
  * unless `store` says otherwise. Without `apps`, one app with fresh credentials is created
  * (`server.app`).
  */
-export declare function serve(options?: native.ServeOptions): Promise<Server>
+export declare const serve: (options?: native.ServeOptions) => Promise<Server>

@@ -224,7 +224,7 @@ def test_a_provider_failing_5_times_is_retried_with_jittered_backoff_then_succee
     s = sessions(auth_callback=cb, backoff_base_ms=5, backoff_cap_ms=40, max_attempts=6)
     rec = Recorder(s, "renewFailed")
     assert s.token()["token"] == "finally"
-    failures = [e for _, e in rec.wait(5)]
+    failures = [e for _, e in rec.events]  # delivered before the call returned
     assert [(f["attempt"], f["terminal"], str(f["error"].__cause__)) for f in failures] == [
         (n, False, f"down {n}") for n in range(1, 6)
     ]
@@ -307,6 +307,23 @@ def test_a_listener_that_raises_does_not_stop_the_others(sessions: Any, monkeypa
         time.sleep(0.01)
     assert [str(e) for e in reported] == ["listener bug"]
     s.off("renewed", bad)
+
+
+def test_callbacks_and_listeners_may_use_the_blocking_api(sessions: Any) -> None:
+    """They run on threads of their own, not the runtime's: blocking tokensmith calls work
+    there, and a listener may call its own session."""
+    store = tokensmith.Tokensmith("memory://")
+    store.users.create("zoe")
+
+    def cb(params: dict[str, Any]) -> str:
+        return store.auth_tokens.create("zoe")["authToken"]  # a blocking call inside the callback
+
+    s = sessions(auth_callback=cb)
+    seen: list[str] = []
+    s.on("renewed", lambda e: seen.append(s.token()["token"]))  # the session, from its listener
+    t = s.token()
+    assert t["format"] == "auth-token" and seen == [t["token"]], "the call's own events come first"
+    assert store.auth_tokens.validate(t["token"])["user"]["uid"] == "zoe"
 
 
 def test_close_fails_the_pending_call_and_every_later_one_and_stops_the_events() -> None:

@@ -102,8 +102,11 @@ fn token_ask(v: Option<Value>) -> tokensmith::Result<TokenAsk> {
         return Err(invalid("request", "must be a TokenRequest or TokenParams object"));
     }
     if v.get("mac").is_some() {
-        let request: TokenRequest = serde_json::from_value(v)
-            .map_err(|e| Error::MalformedToken { field: "token_request", reason: e.to_string(), vendor: None })?;
+        let request: TokenRequest = serde_json::from_value(v).map_err(|e| Error::MalformedToken {
+            field: "token_request",
+            reason: e.to_string(),
+            vendor: None,
+        })?;
         return Ok(TokenAsk::Signed(request));
     }
     token_params(&v).map(TokenAsk::Params)

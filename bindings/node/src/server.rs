@@ -139,7 +139,8 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
 /// serde's message without the offending value, which may be a secret.
 fn config_error(what: &str, e: &serde_json::Error) -> tokensmith_server::Error {
     let m = e.to_string();
-    let m = match (m.strip_prefix("invalid type: ").or_else(|| m.strip_prefix("invalid value: ")), m.find(", expected")) {
+    let m = match (m.strip_prefix("invalid type: ").or_else(|| m.strip_prefix("invalid value: ")), m.find(", expected"))
+    {
         (Some(_), Some(at)) => format!("{}{}", &m[..m.find(':').unwrap_or(0)], &m[at..]),
         _ => m,
     };

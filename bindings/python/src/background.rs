@@ -6,6 +6,9 @@
 //! unwound through Rust frames that then touch Python objects unattached: a crash at exit.
 //! So the first session registers an `atexit` hook (which runs before finalization) that stops
 //! new background attaches and waits, detached, for those in flight to finish.
+//!
+//! User code (callbacks, listeners) runs on a thread of its own, not on one of the runtime's:
+//! there it may call tokensmith's blocking API itself (`Call.wait()` refuses runtime threads).
 
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -53,4 +56,17 @@ pub fn attach<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> Option<R> {
     IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
     let _counted = Counted;
     if EXITING.load(Ordering::SeqCst) { None } else { Python::try_attach(f) }
+}
+
+/// `f` attached on a new thread (user code: see the module doc); `None` if the interpreter is
+/// exiting or the thread could not start.
+pub async fn run<R: Send + 'static>(f: impl for<'py> FnOnce(Python<'py>) -> R + Send + 'static) -> Option<R> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("tokensmith-callback".into()).spawn(move || {
+        let _ = tx.send(attach(f));
+    });
+    match spawned {
+        Ok(_) => rx.await.ok().flatten(),
+        Err(_) => None,
+    }
 }

@@ -251,7 +251,12 @@ impl Client {
     }
 
     #[pyo3(signature = (targets, *, issued_before=None, allow_reauth_margin=false))]
-    fn revoke_tokens(&self, targets: Vec<String>, issued_before: Option<Int>, allow_reauth_margin: bool) -> PyResult<Call> {
+    fn revoke_tokens(
+        &self,
+        targets: Vec<String>,
+        issued_before: Option<Int>,
+        allow_reauth_margin: bool,
+    ) -> PyResult<Call> {
         let options = RevokeOptions { issued_before: whole_opt("issued_before", issued_before)?, allow_reauth_margin };
         Ok(self.call(move |c| async move { json(c.revoke_tokens(&targets, options).await) }))
     }

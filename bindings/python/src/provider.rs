@@ -1,6 +1,6 @@
 //! A Python `auth_callback` as the core's [`AuthCallback`], and the exceptions it raised.
 //!
-//! The callback runs on a blocking thread of the runtime, attached there (never on a tokio
+//! The callback runs attached on a thread of its own (see `background.rs`; never on a tokio
 //! worker, and never while the thread waiting for the session holds the interpreter: every
 //! waiting entry point detaches). An `async def` callback (`AsyncSession`) runs on the event
 //! loop of the session's latest awaited call, through `asyncio.run_coroutine_threadsafe`; if
@@ -171,20 +171,16 @@ impl AuthCallback for PyAuthCallback {
             fields.retain(|_, v| !v.is_null());
         }
         let event_loop = self.event_loop.clone();
-        let call = move || crate::background::attach(|py| run(py, &callable, &params, event_loop.as_deref()));
-        let outcome = tokio::task::spawn_blocking(call).await;
+        let outcome = crate::background::run(move |py| run(py, &callable, &params, event_loop.as_deref())).await;
         let answer = match outcome {
-            Ok(Some(Ok(answer))) => answer,
-            Ok(Some(Err((failed, exception)))) => {
+            Some(Ok(answer)) => answer,
+            Some(Err((failed, exception))) => {
                 if let Some(exc) = exception {
                     self.causes.record(failed.error().clone(), exc);
                 }
                 return Err(failed);
             }
-            Ok(None) => return Err(FetchError::terminal(provider_error("the Python interpreter is exiting"))),
-            Err(e) => {
-                return Err(FetchError::terminal(provider_error(format!("the auth_callback did not finish: {e}"))));
-            }
+            None => return Err(FetchError::terminal(provider_error("the Python interpreter is exiting"))),
         };
         AuthCallbackResult::from_json(&answer).map_err(FetchError::terminal)
     }

@@ -103,12 +103,14 @@ impl Call {
         let operation = self.take()?;
         let event_loop = py.import(intern!(py, "asyncio"))?.call_method0(intern!(py, "get_running_loop"))?;
         let waiter = event_loop.call_method0(intern!(py, "create_future"))?;
+        crate::background::guard_exit(py)?;
         let (loop_ref, waiter_ref) = (event_loop.unbind(), waiter.clone().unbind());
         runtime(py)?.spawn(async move {
             // In a task of its own, so even a panic settles the future (as `wait()` would raise).
             let outcome = tokio::spawn(operation).await.map_err(|e| e.to_string());
             // Waiting for the interpreter off the workers, so other operations keep running.
-            let deliver = move || Python::try_attach(|py| deliver(py, &loop_ref, waiter_ref, outcome));
+            // Guarded: a thread taking the interpreter back during finalization crashes it.
+            let deliver = move || crate::background::attach(|py| deliver(py, &loop_ref, waiter_ref, outcome));
             drop(tokio::task::spawn_blocking(deliver));
         });
         waiter.call_method0(intern!(py, "__await__"))

@@ -115,10 +115,16 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> PyResult<T> {
     serde_json::from_value(v).map_err(|e| {
         // serde's message without the offending value, which may be a secret.
         let m = e.to_string();
-        let m = match (m.strip_prefix("invalid type: ").or_else(|| m.strip_prefix("invalid value: ")), m.find(", expected")) {
+        let m = match (
+            m.strip_prefix("invalid type: ").or_else(|| m.strip_prefix("invalid value: ")),
+            m.find(", expected"),
+        ) {
             (Some(_), Some(at)) => format!("{}{}", &m[..m.find(':').unwrap_or(0)], &m[at..]),
             _ => m,
         };
-        to_py(tokensmith::Error::InvalidArgument { field: "serve", reason: format!("invalid configuration: {what}: {m}") })
+        to_py(tokensmith::Error::InvalidArgument {
+            field: "serve",
+            reason: format!("invalid configuration: {what}: {m}"),
+        })
     })
 }

@@ -2,19 +2,22 @@
 //! `tokensmith.AsyncSession` (asyncio), on the process's one runtime (see `runtime.rs`).
 //!
 //! Calls that wait return a `Call` (`.wait()` detached, or `await`). Events reach Python through
-//! `emit(name, payload, error)`, called on a blocking thread of the runtime, one at a time and in
-//! the order the engine emitted them. Nothing here keeps the interpreter alive.
+//! `emit(name, payload, error)`, called on a thread of its own (see `background.rs`), one at a time and in
+//! the order the engine emitted them, a call's own events before its result. Nothing here keeps
+//! the interpreter alive.
 //!
 //! Fork: the session's tasks and locks belong to the process that created it, so in a forked
 //! child every method raises `SessionClosedError` (create a new session there), and the child
 //! never touches, closes or frees the parent's session.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 use tokensmith::session::{self as core, Credential, SessionEvent};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::convert::{to_py, value_to_py};
@@ -61,39 +64,96 @@ fn payload(e: &SessionEvent) -> Value {
     }
 }
 
-/// Hands each event to `emit` until the session closes or goes away. A listener that raised is
+thread_local! {
+    /// Set while this thread runs listeners: a listener calling its session must not wait for
+    /// the events to be delivered (it is delivering them).
+    static DELIVERING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The task that hands the engine's events to `emit`, in order, until the session closes or
+/// goes away. [`flush`](Self::flush) waits until every event emitted so far has reached the
+/// listeners, so a call's own events come before its result. A listener that raised is
 /// reported through `sys.unraisablehook`; the next event still comes.
-fn forward(session: &core::Session, emit: Py<PyAny>, causes: Arc<Causes>, rt: &tokio::runtime::Runtime) -> AbortHandle {
-    let mut events = session.subscribe();
-    let emit = Arc::new(emit);
-    let task = async move {
-        loop {
-            let e = match events.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return,
-            };
-            let (emit, causes) = (emit.clone(), causes.clone());
-            let deliver = move || {
-                crate::background::attach(|py| {
-                    let error = match &e {
-                        SessionEvent::RenewFailed { error, .. } => {
-                            causes.to_py(py, error.clone()).into_value(py).into_any()
+#[derive(Clone)]
+struct Forwarder {
+    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    task: AbortHandle,
+}
+
+impl Forwarder {
+    fn start(session: &core::Session, emit: Py<PyAny>, causes: Arc<Causes>, rt: &tokio::runtime::Runtime) -> Self {
+        let mut events = session.subscribe();
+        let (flushes, mut flush_requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
+        let emit = Arc::new(emit);
+        let task = async move {
+            loop {
+                tokio::select! {
+                    biased;
+                    received = events.recv() => match received {
+                        Ok(e) => {
+                            if !Self::deliver(&emit, &causes, e).await {
+                                return;
+                            }
                         }
-                        _ => py.None(),
-                    };
-                    let called = value_to_py(py, &payload(&e)).and_then(|p| emit.call1(py, (e.name(), p, error)));
-                    if let Err(err) = called {
-                        err.write_unraisable(py, Some(emit.bind(py)));
+                        Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return,
+                    },
+                    Some(ack) = flush_requests.recv() => {
+                        loop {
+                            match events.try_recv() {
+                                Ok(e) => {
+                                    if !Self::deliver(&emit, &causes, e).await {
+                                        return;
+                                    }
+                                }
+                                Err(TryRecvError::Lagged(_)) => {}
+                                Err(_) => break,
+                            }
+                        }
+                        let _ = ack.send(());
                     }
-                })
-            };
-            if !matches!(tokio::task::spawn_blocking(deliver).await, Ok(Some(()))) {
-                return; // the interpreter is exiting
+                }
             }
+        };
+        Forwarder { flushes, task: rt.spawn(task).abort_handle() }
+    }
+
+    /// Calls `emit` (on a thread of its own, see `background.rs`); false once the interpreter
+    /// is exiting.
+    async fn deliver(emit: &Arc<Py<PyAny>>, causes: &Arc<Causes>, e: SessionEvent) -> bool {
+        let (emit, causes) = (emit.clone(), causes.clone());
+        let delivered = crate::background::run(move |py| {
+            let error = match &e {
+                SessionEvent::RenewFailed { error, .. } => causes.to_py(py, error.clone()).into_value(py).into_any(),
+                _ => py.None(),
+            };
+            DELIVERING.set(true);
+            let called = value_to_py(py, &payload(&e)).and_then(|p| emit.call1(py, (e.name(), p, error)));
+            DELIVERING.set(false);
+            if let Err(err) = called {
+                err.write_unraisable(py, Some(emit.bind(py)));
+            }
+        });
+        delivered.await.is_some()
+    }
+
+    /// What a call needs to flush once it has its result: nothing when called from a listener
+    /// (this thread is delivering the events).
+    fn flusher(&self) -> Option<mpsc::UnboundedSender<oneshot::Sender<()>>> {
+        (!DELIVERING.get()).then(|| self.flushes.clone())
+    }
+
+    /// Returns once the events emitted so far were delivered (at once if the task ended).
+    async fn flush(flusher: Option<mpsc::UnboundedSender<oneshot::Sender<()>>>) {
+        let (ack, done) = oneshot::channel();
+        if flusher.is_some_and(|f| f.send(ack).is_ok()) {
+            let _ = done.await;
         }
-    };
-    rt.spawn(task).abort_handle()
+    }
+
+    fn stop(&self) {
+        self.task.abort();
+    }
 }
 
 struct Live {
@@ -102,7 +162,7 @@ struct Live {
     callbacks: Arc<Callbacks>,
     causes: Arc<Causes>,
     event_loop: Option<Arc<LoopSlot>>,
-    events: AbortHandle,
+    events: Forwarder,
 }
 
 #[pyclass(frozen, module = "tokensmith._native")]
@@ -120,7 +180,7 @@ impl Drop for NativeSession {
             std::mem::forget(live);
         } else if let Some(l) = live {
             l.session.close();
-            l.events.abort();
+            l.events.stop();
             l.callbacks.release_all();
         }
     }
@@ -144,9 +204,11 @@ impl NativeSession {
         T: Send + 'static,
     {
         let live = self.live()?;
-        let (fut, causes) = (op(live.session.clone()), live.causes.clone());
+        let (fut, causes, flusher) = (op(live.session.clone()), live.causes.clone(), live.events.flusher());
         Ok(Call::new(Box::pin(async move {
-            let convert: Convert = match fut.await {
+            let result = fut.await;
+            Forwarder::flush(flusher).await;
+            let convert: Convert = match result {
                 Ok(v) => {
                     let v = done(v);
                     Box::new(move |py| Ok(value_to_py(py, &v)?.unbind()))
@@ -179,7 +241,7 @@ impl NativeSession {
         crate::background::guard_exit(py)?;
         let builder = core::Session::options_builder(opts).py()?;
         let session = builder.config(config).runtime(rt.handle().clone()).start().py()?;
-        let events = forward(&session, emit, causes.clone(), rt);
+        let events = Forwarder::start(&session, emit, causes.clone(), rt);
         let live = Live { session, service, callbacks, causes, event_loop, events };
         Ok(NativeSession { pid: std::process::id(), live: Some(live) })
     }
@@ -246,7 +308,7 @@ impl NativeSession {
     fn close(&self) -> PyResult<()> {
         let live = self.live()?;
         live.session.close();
-        live.events.abort();
+        live.events.stop();
         live.callbacks.release_all();
         Ok(())
     }

@@ -108,7 +108,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 
 /// The writer loop: take one job, then everything queued behind it, and commit them together.
 fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    let dbg = std::env::var("H5_DEBUG").is_ok();
+    let (mut nb, mut nj, mut hist) = (0u64, 0u64, [0u64; 12]);
+    let (mut t_wait, mut t_jobs, mut t_commit, mut t_reply) = (0f64, 0f64, 0f64, 0f64);
+    let mut t0 = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
+        t_wait += t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
         let mut batch = vec![first];
         while batch.len() < 1024 {
             match jobs.try_recv() {
@@ -116,10 +122,20 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        if dbg {
+            nb += 1;
+            nj += batch.len() as u64;
+            hist[(usize::BITS - batch.len().leading_zeros()) as usize] += 1;
+            if nb % 2000 == 0 {
+                eprintln!("H5 batches {nb} jobs {nj} avg {:.1} hist(log2) {hist:?} wait {t_wait:.2} jobs {t_jobs:.2} commit {t_commit:.2} reply {t_reply:.2}", nj as f64 / nb as f64);
+            }
+        }
         let replies: Vec<Reply> = match run(&conn, "BEGIN IMMEDIATE") {
             Ok(()) => batch.into_iter().map(|job| job(Ok(&conn))).collect(),
             Err(err) => batch.into_iter().map(|job| job(Err(err.clone()))).collect(),
         };
+        let t2 = std::time::Instant::now();
+        t_jobs += (t2 - t1).as_secs_f64();
         let failed = if conn.is_autocommit() {
             None // BEGIN failed; every job has its error already
         } else {
@@ -127,9 +143,13 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
                 let _ = conn.execute_batch("ROLLBACK");
             })
         };
+        let t3 = std::time::Instant::now();
+        t_commit += (t3 - t2).as_secs_f64();
         for reply in replies {
             reply(failed.clone());
         }
+        t_reply += t3.elapsed().as_secs_f64();
+        t0 = std::time::Instant::now();
     }
 }
 
