@@ -343,6 +343,7 @@ export interface SessionEvents {
 /**
  * A client's token that renews itself: fetched on first use, renewed ahead of expiry
  * (`expires − margin − jitter`), one fetch shared by concurrent callers, bounded retries.
+ * Listeners get the events in order; those a call causes come before the call resolves.
  * Neither its timers nor its callbacks keep the process alive; `close()` stops it.
  */
 export declare class Session {
@@ -354,6 +355,12 @@ export declare class Session {
   current(): native.SessionToken | null
   /** Ably's authorize: a new token now; given params and options become the defaults. */
   authorize(tokenParams?: native.SessionTokenParams | null, authOptions?: SessionAuthOptions | null): Promise<native.SessionToken>
+  /**
+   * A server refused `token` (`refused`: expired or revoked, Ably 40140–40149; `notFound`: an
+   * unknown auth token): the token to retry with, once. The refused one is never handed out
+   * again; a session that cannot renew rejects (and on `notFound` logs out).
+   */
+  recover(token: string, kind?: 'refused' | 'notFound'): Promise<native.SessionToken>
   /** CometChat's login: checks the auth token with the service (`PUT /v3.0/me`); resolves to the user. */
   login(authToken: string, options?: native.LoginInput): Promise<native.ApiUser>
   /** The logged-in user, or null. */

@@ -394,6 +394,13 @@ export declare class NativeSession {
    */
   authorize(tokenParams?: SessionTokenParams | undefined | null, auth?: AuthInput | undefined | null, authCallback?: ((tokenParams: object) => Promise<object>) | undefined | null): Promise<SessionToken>
   /**
+   * A server refused `token` (`refused`: expired, revoked…, Ably 40140–40149; `notFound`:
+   * CometChat's unknown auth token): resolves to the token to retry with, once. The refused
+   * one is never handed out again; a session that cannot renew rejects (and logs out on
+   * `notFound`).
+   */
+  recover(token: string, kind?: 'refused' | 'notFound' | undefined | null): Promise<SessionToken>
+  /**
    * CometChat's login: checks `authToken` with the service (`PUT /v3.0/me`) and holds it;
    * resolves to the user.
    */

@@ -161,6 +161,19 @@ class Session {
     }
   }
 
+  /**
+   * A server refused `token` (`'refused'`: expired or revoked, Ably 40140–40149; `'notFound'`:
+   * an unknown auth token). Resolves to the token to retry with, once; the refused one is never
+   * handed out again. A session that cannot renew rejects (and on `'notFound'` logs out).
+   */
+  async recover(token, kind) {
+    try {
+      return await this.#native.recover(token, kind ?? undefined)
+    } catch (e) {
+      throw this.#causes.map(e)
+    }
+  }
+
   /** Logs in with a user's auth token (`PUT /v3.0/me`); resolves to the user. */
   async login(authToken, options) {
     try {

@@ -1,11 +1,8 @@
 // `Session`: the renewal engine from JS — single flight, events in order, callbacks that throw,
-// close(), process exit — and against the real service (the `tokensmith serve` binary on an
-// ephemeral port): login/logout, an authUrl answering TokenRequests, an Agora token server.
+// close(), process exit — and against the real service (in-process `serve()`): login/logout, an
+// authUrl answering TokenRequests, an Agora token server.
 // Waits use short real token lifetimes; nothing asserts how fast anything is.
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
-const { spawn, spawnSync } = require('node:child_process')
+const { spawnSync } = require('node:child_process')
 const {
   Session,
   ably,
@@ -15,6 +12,7 @@ const {
   AuthTokenNotFoundError,
   InvalidArgumentError,
   TokensmithError,
+  serve,
 } = require('tokensmith')
 const { REPO_ROOT } = require('./helpers')
 
@@ -253,6 +251,26 @@ describe('means and options', () => {
   })
 })
 
+describe('recover()', () => {
+  test('a refused token is replaced once and never handed out again', async () => {
+    const s = session({ authCallback: counting(60_000) })
+    const reasons = []
+    s.on('renewed', (e) => reasons.push(e.reason))
+    const first = await s.token()
+    const fresh = await s.recover(first.token)
+    expect(fresh.token).toBe('t-2')
+    expect((await s.token()).token).toBe('t-2')
+    expect(reasons).toEqual(['initial', 'tokenError'])
+  })
+
+  test('a static token cannot be replaced: NoRenewalMeansError; a bad kind is refused', async () => {
+    const s = session({ token: 'static' })
+    await s.token()
+    await expect(s.recover('static')).rejects.toBeInstanceOf(NoRenewalMeansError)
+    await expect(s.recover('static', 'gone')).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+})
+
 describe('close()', () => {
   test('rejects the pending call and every later one, and stops the events', async () => {
     const cb = counting(60_000)
@@ -323,79 +341,23 @@ describe('process exit', () => {
 
 // --- Against the real service ------------------------------------------------------------------
 
-const APP = 'chat'
-const API_KEY = 'a'.repeat(40)
-const AGORA = { appId: '970CA35de60c44645bbae8a215061b33', appCertificate: '5CFd2fd1755d40ecb72977518be15d3b' }
-
-/** `tokensmith serve` on 127.0.0.1:0 with a memory store and one app; stops with the suite. */
-async function startService() {
-  const bin = path.join(REPO_ROOT, 'target', 'debug', process.platform === 'win32' ? 'tokensmith.exe' : 'tokensmith')
-  if (!fs.existsSync(bin)) {
-    const built = spawnSync('cargo', ['build', '-p', 'tokensmith-cli'], { cwd: REPO_ROOT, stdio: 'inherit' })
-    if (built.status !== 0) throw new Error('cannot build the tokensmith binary')
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokensmith-session-'))
-  const config = path.join(dir, 'config.toml')
-  fs.writeFileSync(
-    config,
-    `listen = "127.0.0.1:0"
-store = "memory://"
-[[apps]]
-id = "${APP}"
-api_keys = [{ key = "${API_KEY}", scope = "fullAccess" }]
-agora = { app_id = "${AGORA.appId}", app_certificate = "${AGORA.appCertificate}" }
-ably_user_capability = { "chat:*" = ["publish", "subscribe"] }
-[[apps.ably_keys]]
-key = "${APP}.main:ably-secret-value"
-capability = '{"chat:*":["*"]}'
-max_ttl_ms = 3600000
-`,
-  )
-  const child = spawn(bin, ['serve', '--config', config, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d) => (stderr += d))
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1])
-    })
-    child.on('exit', (code) => reject(new Error(`tokensmith serve exited (${code}): ${stderr}`)))
-  })
-  return {
-    url,
-    stop() {
-      child.kill('SIGTERM')
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
 describe('against the service', () => {
-  let svc
+  let server, APP, API_KEY
   beforeAll(async () => {
-    svc = await startService()
-  }, 180_000)
-  afterAll(() => svc && svc.stop())
+    server = await serve() // in-process, 127.0.0.1:0, memory://, one generated app
+    ;({ appId: APP, apiKey: API_KEY } = server.app)
+  })
+  afterAll(() => server && server.close())
 
-  async function api(method, route, { body, headers = {} } = {}) {
-    const res = await fetch(svc.url + route, {
-      method,
-      headers: { appid: APP, 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return { status: res.status, body: await res.json().catch(() => null) }
-  }
   async function newUser(uid) {
-    const r = await api('POST', '/v3/users', { body: { uid, name: uid, withAuthToken: true }, headers: { apikey: API_KEY } })
-    expect(r.status).toBe(200)
-    return r.body.data.authToken
+    const created = await server.client().createUser({ uid, name: uid, withAuthToken: true })
+    return created.authToken
   }
+  const me = (authToken) => server.client({ authToken, apiKey: undefined }).me()
 
   test('login → the user and its token; logout ends the token at the service', async () => {
     const authToken = await newUser('alice')
-    const s = session({ baseUrl: svc.url, appId: APP })
+    const s = session({ baseUrl: server.url, appId: APP })
     expect(s.currentUser()).toBeNull()
     await expect(s.token()).rejects.toBeInstanceOf(NoRenewalMeansError)
     const user = await s.login(authToken, { platform: 'web', deviceId: 'laptop-1' })
@@ -408,7 +370,7 @@ describe('against the service', () => {
     expect(await out).toEqual({ reason: 'requested' })
     expect(s.currentUser()).toBeNull()
     await expect(s.token()).rejects.toBeInstanceOf(AuthTokenNotFoundError)
-    expect((await api('GET', '/v3.0/me', { headers: { authtoken: authToken } })).status).not.toBe(200)
+    await expect(me(authToken)).rejects.toBeInstanceOf(AuthTokenNotFoundError)
     // A token the service no longer knows cannot log in again.
     await expect(s.login(authToken)).rejects.toBeInstanceOf(AuthTokenNotFoundError)
   })
@@ -416,9 +378,9 @@ describe('against the service', () => {
   test('an authUrl answering TokenRequests: exchanged at the service for Ably JWTs of the user', async () => {
     const authToken = await newUser('bob')
     const s = session({
-      authUrl: `${svc.url}/auth/ably`,
+      authUrl: `${server.url}/auth/ably`,
       authHeaders: { authtoken: authToken, appid: APP },
-      baseUrl: svc.url,
+      baseUrl: server.url,
       tokenParams: { ttl: 120_000 },
     })
     const t = await s.token()
@@ -431,16 +393,31 @@ describe('against the service', () => {
 
   test('an Agora token server: a user token, renewed by authorize()', async () => {
     const s = session({
-      agoraTokenServer: { baseUrl: svc.url, userUuid: 'carol', apiKey: API_KEY, appId: APP, expire: 600 },
+      agoraTokenServer: { baseUrl: server.url, userUuid: 'carol', apiKey: API_KEY, appId: APP, expire: 600 },
     })
     const t = await s.token()
     expect(t.format).toBe('agora-accesstoken2')
     expect(t.expires - t.issued).toBe(600_000)
+    expect((await s.authorize()).format).toBe('agora-accesstoken2')
+    expect(s.fetches).toBe(2)
+  })
+
+  test('a login whose token the service no longer knows ends itself: recover → loggedOut', async () => {
+    const authToken = await newUser('frank')
+    const s = session({ baseUrl: server.url, appId: APP })
+    await s.login(authToken)
+    await server.client().deleteAuthToken('frank', authToken)
+    await expect(me(authToken)).rejects.toBeInstanceOf(AuthTokenNotFoundError)
+    const out = nth(s, 'loggedOut')
+    await expect(s.recover(authToken, 'notFound')).rejects.toBeInstanceOf(AuthTokenNotFoundError)
+    expect(await out).toEqual({ reason: 'tokenNotFound' })
+    expect(s.currentUser()).toBeNull()
+    await expect(s.token()).rejects.toBeInstanceOf(AuthTokenNotFoundError)
   })
 
   test('a wrong API key at the token server stops with the typed error, without a retry loop', async () => {
     const s = session({
-      agoraTokenServer: { baseUrl: svc.url, userUuid: 'dave', apiKey: 'b'.repeat(40), appId: APP },
+      agoraTokenServer: { baseUrl: server.url, userUuid: 'dave', apiKey: 'b'.repeat(40), appId: APP },
       backoff: { baseMs: 5, capMs: 10 },
     })
     const failures = []

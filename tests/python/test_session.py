@@ -1,26 +1,21 @@
 """tokensmith.Session / AsyncSession: the renewal engine from Python — single flight, callbacks
 that raise, events in order, close(), the GIL released while Rust waits, fork and interpreter
-exit — and against the real service (the ``tokensmith serve`` binary on an ephemeral port):
-login/logout, an authUrl answering TokenRequests, an Agora token server. Waits use short real
-token lifetimes; nothing asserts how fast anything is."""
+exit — and against the real service (in-process ``serve()``): login/logout, an authUrl
+answering TokenRequests, an Agora token server. Waits use short real token lifetimes; nothing
+asserts how fast anything is."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +32,6 @@ from tokensmith import (
     TokensmithError,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 GUARD_S = 30  # only against hangs
 
 
@@ -290,6 +284,21 @@ def test_logout_ends_the_session_until_authorize(sessions: Any) -> None:
     assert s.authorize()["token"] == "t-2"
 
 
+def test_recover_replaces_a_refused_token_once_and_never_hands_it_out_again(sessions: Any) -> None:
+    s = sessions(auth_callback=Counting(60_000))
+    rec = Recorder(s, "renewed")
+    first = s.token()
+    assert s.recover(first["token"])["token"] == "t-2"
+    assert s.token()["token"] == "t-2"
+    assert [e["reason"] for _, e in rec.events] == ["initial", "tokenError"]
+    static = sessions(token="static")
+    static.token()
+    with pytest.raises(NoRenewalMeansError):
+        static.recover("static")
+    with pytest.raises(InvalidArgumentError):
+        static.recover("static", "gone")  # type: ignore[arg-type]
+
+
 def test_a_listener_that_raises_does_not_stop_the_others(sessions: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     reported: list[BaseException | None] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_value))
@@ -452,70 +461,36 @@ def test_a_process_with_live_sessions_exits_by_itself() -> None:
     assert r.stdout == "token x\nasync x\n[('failed', 1), ('renewed', 1)]\n"
 
 
-# --- against the real service ----------------------------------------------------------------------
-
-APP = "chat"
-API_KEY = "a" * 40
-AGORA_APP_ID, AGORA_CERT = "970CA35de60c44645bbae8a215061b33", "5CFd2fd1755d40ecb72977518be15d3b"
-CONFIG = f"""listen = "127.0.0.1:0"
-store = "memory://"
-[[apps]]
-id = "{APP}"
-api_keys = [{{ key = "{API_KEY}", scope = "fullAccess" }}]
-agora = {{ app_id = "{AGORA_APP_ID}", app_certificate = "{AGORA_CERT}" }}
-ably_user_capability = {{ "chat:*" = ["publish", "subscribe"] }}
-[[apps.ably_keys]]
-key = "{APP}.main:ably-secret-value"
-capability = '{{"chat:*":["*"]}}'
-max_ttl_ms = 3600000
-"""
+# --- against the real service (in-process serve()) ----------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[str]:
-    """``tokensmith serve`` on 127.0.0.1:0 with a memory store; its URL."""
-    binary = REPO / "target" / "debug" / "tokensmith"
-    if not binary.exists():
-        subprocess.run(["cargo", "build", "-p", "tokensmith-cli"], cwd=REPO, check=True)
-    with tempfile.TemporaryDirectory() as data:
-        config = Path(data) / "config.toml"
-        config.write_text(CONFIG)
-        args = [str(binary), "serve", "--config", str(config), "--data-dir", data]
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                m = re.search(r"listening on (http://\S+)", line)
-                if m:
-                    yield m.group(1)
-                    break
-            else:
-                raise RuntimeError("tokensmith serve exited before listening")
-        finally:
-            proc.terminate()
-            proc.wait(GUARD_S)
+def service() -> Iterator[tokensmith.Server]:
+    """The service on 127.0.0.1:0 over memory://, with one generated app."""
+    with tokensmith.serve() as server:
+        yield server
 
 
-def api(url: str, method: str, route: str, body: Any = None, **headers: str) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + route, data=data, method=method, headers={"appid": APP, **headers})
-    req.add_header("content-type", "application/json")
+def new_user(server: tokensmith.Server, uid: str) -> str:
+    return str(server.client().create_user(uid, uid, with_auth_token=True)["authToken"])
+
+
+def app(server: tokensmith.Server) -> str:
+    assert server.app is not None
+    return server.app["app_id"]
+
+
+def known(server: tokensmith.Server, auth_token: str) -> bool:
     try:
-        with urllib.request.urlopen(req, timeout=GUARD_S) as res:
-            return res.status, json.loads(res.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+        server.client(auth_token=auth_token, api_key=None).me()
+        return True
+    except AuthTokenNotFoundError:
+        return False
 
 
-def new_user(url: str, uid: str) -> str:
-    status, body = api(url, "POST", "/v3/users", {"uid": uid, "name": uid, "withAuthToken": True}, apikey=API_KEY)
-    assert status == 200, body
-    return str(body["data"]["authToken"])
-
-
-def test_login_and_logout_against_the_service(service: str, sessions: Any) -> None:
+def test_login_and_logout_against_the_service(service: tokensmith.Server, sessions: Any) -> None:
     auth_token = new_user(service, "alice")
-    s = sessions(base_url=service, app_id=APP)
+    s = sessions(base_url=service.url, app_id=app(service))
     assert s.current_user() is None
     with pytest.raises(NoRenewalMeansError):
         s.token()
@@ -530,16 +505,16 @@ def test_login_and_logout_against_the_service(service: str, sessions: Any) -> No
     assert s.current_user() is None
     with pytest.raises(AuthTokenNotFoundError):
         s.token()
-    assert api(service, "GET", "/v3.0/me", authtoken=auth_token)[0] != 200
+    assert not known(service, auth_token)
     with pytest.raises(AuthTokenNotFoundError):
         s.login(auth_token)
 
 
-def test_async_login_against_the_service(service: str) -> None:
+def test_async_login_against_the_service(service: tokensmith.Server) -> None:
     auth_token = new_user(service, "erin")
 
     async def main() -> None:
-        async with AsyncSession(base_url=service, app_id=APP) as s:
+        async with AsyncSession(base_url=service.url, app_id=app(service)) as s:
             assert (await s.login(auth_token))["uid"] == "erin"
             assert (await s.token())["token"] == auth_token
             await s.logout()
@@ -549,12 +524,14 @@ def test_async_login_against_the_service(service: str) -> None:
     asyncio.run(main())
 
 
-def test_an_auth_url_answering_token_requests_is_exchanged_at_the_service(service: str, sessions: Any) -> None:
+def test_an_auth_url_answering_token_requests_is_exchanged_at_the_service(
+    service: tokensmith.Server, sessions: Any
+) -> None:
     auth_token = new_user(service, "bob")
     s = sessions(
-        auth_url=f"{service}/auth/ably",
-        auth_headers={"authtoken": auth_token, "appid": APP},
-        base_url=service,
+        auth_url=f"{service.url}/auth/ably",
+        auth_headers={"authtoken": auth_token, "appid": app(service)},
+        base_url=service.url,
         token_params={"ttl": 120_000},
     )
     t = s.token()
@@ -563,23 +540,37 @@ def test_an_auth_url_answering_token_requests_is_exchanged_at_the_service(servic
     assert again["expires"] - again["issued"] == 60_000 and again["token"] != t["token"]
 
 
-def test_an_agora_token_server(service: str, sessions: Any) -> None:
-    s = sessions(
-        agora_token_server={"base_url": service, "user_uuid": "carol", "api_key": API_KEY, "app_id": APP, "expire": 600}
-    )
+def test_an_agora_token_server(service: tokensmith.Server, sessions: Any) -> None:
+    assert service.app is not None
+    server = {"base_url": service.url, "user_uuid": "carol", "api_key": service.app["api_key"], "expire": 600}
+    s = sessions(agora_token_server={**server, "app_id": app(service)})
     t = s.token()
     assert (t["format"], t["expires"] - t["issued"]) == ("agora-accesstoken2", 600_000)
+    assert s.authorize()["format"] == "agora-accesstoken2" and s.fetches == 2
 
 
-def test_a_wrong_api_key_at_the_token_server_stops_without_a_retry_loop(service: str, sessions: Any) -> None:
+def test_a_login_the_service_no_longer_knows_ends_itself(service: tokensmith.Server, sessions: Any) -> None:
+    auth_token = new_user(service, "frank")
+    s = sessions(base_url=service.url, app_id=app(service))
+    s.login(auth_token)
+    service.client().delete_auth_token("frank", auth_token)
+    assert not known(service, auth_token)
+    rec = Recorder(s, "loggedOut")
+    with pytest.raises(AuthTokenNotFoundError):
+        s.recover(auth_token, "notFound")
+    assert rec.events == [("loggedOut", {"reason": "tokenNotFound"})]
+    assert s.current_user() is None
+
+
+def test_a_wrong_api_key_at_the_token_server_stops_without_a_retry_loop(
+    service: tokensmith.Server, sessions: Any
+) -> None:
     s = sessions(
-        agora_token_server={"base_url": service, "user_uuid": "dave", "api_key": "b" * 40, "app_id": APP},
+        agora_token_server={"base_url": service.url, "user_uuid": "dave", "api_key": "b" * 40, "app_id": app(service)},
         backoff_base_ms=5,
         backoff_cap_ms=10,
     )
     rec = Recorder(s, "renewFailed")
     with pytest.raises(TokensmithError):
         s.token()
-    failures = rec.wait(1)
-    time.sleep(0.05)
-    assert len(rec.events) == 1 and failures[0][1]["terminal"] is True
+    assert [e["terminal"] for _, e in rec.events] == [True], "one attempt, terminal"

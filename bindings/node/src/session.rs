@@ -282,6 +282,20 @@ impl NativeSession {
         })
     }
 
+    /// A server refused `token` (`refused`: expired, revoked…, Ably 40140–40149; `notFound`:
+    /// CometChat's unknown auth token): resolves to the token to retry with, once. The refused
+    /// one is never handed out again; a session that cannot renew rejects (and logs out on
+    /// `notFound`).
+    #[napi(ts_args_type = "token: string, kind?: 'refused' | 'notFound' | undefined | null")]
+    pub async fn recover(&self, token: String, kind: Option<String>) -> Result<SessionToken> {
+        let kind = options::token_error_kind(kind.as_deref())?;
+        let held = self.session.current().filter(|c| c.token() == token);
+        let refused = held.map_or_else(|| Credential::infer(token), |c| (*c).clone());
+        let fresh = self.session.recover(&refused, kind).await;
+        self.events.flush().await;
+        Ok(SessionToken::from(&*fresh.map_err(|e| self.causes.to_js(e))?))
+    }
+
     /// CometChat's login: checks `authToken` with the service (`PUT /v3.0/me`) and holds it;
     /// resolves to the user.
     #[napi(ts_return_type = "Promise<ApiUser>")]

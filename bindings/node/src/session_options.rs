@@ -12,7 +12,7 @@ use tokensmith::ably::TokenParams;
 use tokensmith::session::providers::AuthCallbackResult;
 use tokensmith::session::{
     AgoraCredential, AgoraTokenServer, AuthMethod, AuthOptions, AuthUrl, CometChatLogin, Credential, SessionConfig,
-    SessionOptions,
+    SessionOptions, TokenErrorKind,
 };
 use tokensmith::store::TokenMeta;
 use tokensmith::{Error, args};
@@ -104,6 +104,15 @@ pub struct LoginInput {
     #[napi(ts_type = "unknown")]
     pub app_info: Option<Value>,
     pub device_id: Option<String>,
+}
+
+/// `refused` (default) or `notFound`.
+pub fn token_error_kind(kind: Option<&str>) -> Result<TokenErrorKind> {
+    match kind {
+        None | Some("refused") => Ok(TokenErrorKind::Refused),
+        Some("notFound") => Ok(TokenErrorKind::NotFound),
+        Some(_) => Err(invalid("kind", "must be refused or notFound")),
+    }
 }
 
 pub fn token_params(p: Option<SessionTokenParams>) -> Result<Option<TokenParams>> {

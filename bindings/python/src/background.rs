@@ -4,8 +4,8 @@
 //! begun (`PyThread_exit_thread`). A runtime thread inside a Python call that released the
 //! interpreter meanwhile (a socket write in `call_soon_threadsafe`, a callback's I/O) would be
 //! unwound through Rust frames that then touch Python objects unattached: a crash at exit.
-//! So the first session registers an `atexit` hook (which runs before finalization) that stops
-//! new background attaches and waits, detached, for those in flight to finish.
+//! So the first session or awaited call registers an `atexit` hook (run before finalization)
+//! that stops new background attaches and waits, detached, for those in flight to finish.
 //!
 //! User code (callbacks, listeners) runs on a thread of its own, not on one of the runtime's:
 //! there it may call tokensmith's blocking API itself (`Call.wait()` refuses runtime threads).

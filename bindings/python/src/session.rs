@@ -275,6 +275,15 @@ impl NativeSession {
         self.call(move |s| async move { s.authorize(params, means).await }, |c| token_dict(&c))
     }
 
+    /// A server refused `token`: the token to retry with, once (see `Session.recover`).
+    #[pyo3(signature = (token, kind=None))]
+    fn recover(&self, token: String, kind: Option<String>) -> PyResult<Call> {
+        let kind = options::token_error_kind(kind.as_deref())?;
+        let held = self.live()?.session.current().filter(|c| c.token() == token);
+        let refused = held.map_or_else(|| Credential::infer(token), |c| (*c).clone());
+        self.call(move |s| async move { s.recover(&refused, kind).await }, |c| token_dict(&c))
+    }
+
     #[pyo3(signature = (auth_token, *, base_url=None, app_id=None, platform=None, user_agent=None, app_info=None, device_id=None))]
     #[allow(clippy::too_many_arguments)]
     fn login(

@@ -12,7 +12,7 @@ use tokensmith::ably::TokenParams;
 use tokensmith::session::providers::AuthCallbackResult;
 use tokensmith::session::{
     AgoraCredential, AgoraTokenServer, AuthMethod, AuthOptions, AuthUrl, CometChatLogin, Credential, SessionConfig,
-    SessionOptions,
+    SessionOptions, TokenErrorKind,
 };
 use tokensmith::store::TokenMeta;
 use tokensmith::{Error, Secret};
@@ -88,6 +88,15 @@ pub fn closed_error(message: &str) -> PyErr {
             Err(import_failed) => import_failed,
         }
     })
+}
+
+/// `refused` (default) or `notFound` (the same words as in Node).
+pub fn token_error_kind(kind: Option<&str>) -> PyResult<TokenErrorKind> {
+    match kind {
+        None | Some("refused") => Ok(TokenErrorKind::Refused),
+        Some("notFound") => Ok(TokenErrorKind::NotFound),
+        Some(_) => Err(invalid("kind", "must be refused or notFound")),
+    }
 }
 
 /// `{ttl, capability, client_id}` (any Mapping; capability as JSON text or a dict).

@@ -6,18 +6,19 @@ concurrent callers share one fetch; failures are retried with full-jitter backof
 a terminal one (a 403, no means to renew) stops with a typed error, never a loop.
 
 :class:`Session` blocks (the interpreter is released while it waits, so an ``auth_callback`` can
-run meanwhile) and takes a plain callable as ``auth_callback``. :class:`AsyncSession` has the
-same methods as coroutines and takes an ``async def`` (it runs on the event loop of the session's
-latest awaited call). A callback that raises makes the call fail with
-:class:`~tokensmith.ProviderError` whose ``__cause__`` is what it raised; it is retried unless it
-carries ``status_code`` (or ``status``) 403. A callback must not wait for its own session (it
-would wait for itself).
+run meanwhile) and takes a plain callable as ``auth_callback``, called on a background thread
+(where tokensmith's blocking API may be used). :class:`AsyncSession` has the same methods as
+coroutines and takes an ``async def`` (it runs on the event loop of the session's latest awaited
+call). A callback that raises makes the call fail with :class:`~tokensmith.ProviderError` whose
+``__cause__`` is what it raised; it is retried unless it carries ``status_code`` (or ``status``)
+403. A callback must not wait for its own session's token (it would wait for itself).
 
 Events (named as in Node: ``tokenWillExpire``, ``renewed``, ``tokenExpired``, ``renewFailed``,
 ``loggedOut``; payloads in :mod:`tokensmith.results`) reach listeners added with
 :meth:`Session.on`, in order, on a background thread (:class:`AsyncSession`: on its event loop
-while that runs). A listener that raises is reported through ``sys.unraisablehook`` (or the
-loop's exception handler); the others still run.
+while that runs); the events a call causes are delivered before it returns. A listener may use
+its session. One that raises is reported through ``sys.unraisablehook`` (or the loop's exception
+handler); the others still run.
 
 A live session never keeps the interpreter from exiting. After ``os.fork()`` a session created in
 the parent raises :class:`~tokensmith.SessionClosedError` in the child; create a new one there.
@@ -30,7 +31,7 @@ import inspect
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from . import _native
 from .results import ApiUser, SessionToken, TokenParamsInput
@@ -283,6 +284,13 @@ class Session(_Base):
         auth = _auth(*args) if any(a is not None for a in args) else None
         return self._n.authorize(token_params, auth).wait()
 
+    def recover(self, token: str, kind: Literal["refused", "notFound"] = "refused") -> SessionToken:
+        """A server refused ``token`` (``"refused"``: expired or revoked, Ably 40140–40149;
+        ``"notFound"``: an unknown auth token): returns the token to retry with, once. The refused
+        one is never handed out again; a session that cannot renew raises (and on ``"notFound"``
+        logs out)."""
+        return self._n.recover(token, kind).wait()
+
     def login(
         self,
         auth_token: str,
@@ -403,6 +411,10 @@ class AsyncSession(_Base):
         args = (key, auth_url, auth_method, auth_headers, auth_params, auth_callback, token, agora_token_server)
         auth = _auth(*args) if any(a is not None for a in args) else None
         return await self._n.authorize(token_params, auth)
+
+    async def recover(self, token: str, kind: Literal["refused", "notFound"] = "refused") -> SessionToken:
+        self._bind()
+        return await self._n.recover(token, kind)
 
     async def login(
         self,

@@ -43,6 +43,9 @@ export async function sessions(): Promise<void> {
   await s.authorize(undefined, { authUrl: 'http://x', authMethod: 'PUT' })
   const user: ApiUser = await s.login('tks_x', { platform: 'web', deviceId: 'd1' })
   const me: ApiUser | null = s.currentUser()
+  const retry: SessionToken = await s.recover(t.token, 'notFound')
+  // @ts-expect-error kind is refused or notFound
+  await s.recover(t.token, 'expired')
   await s.logout()
   const fetches: number = s.fetches
   s.close()
@@ -51,5 +54,5 @@ export async function sessions(): Promise<void> {
   } catch (e) {
     if (e instanceof ProviderError) void [e.cause, e.code]
   }
-  void [expires, held, user, me, fetches]
+  void [expires, held, user, me, fetches, retry]
 }
