@@ -8,6 +8,7 @@
 #   bench/run.sh --peers-only   # skip the bindings: Rust numbers, peers' numbers, tokensmith "pending"
 #   bench/run.sh --no-write     # print the tables, leave docs/benchmarks.md alone
 #   bench/run.sh --http-only    # only the HTTP service under wrk (bench/http.sh, its --help)
+#   bench/run.sh --store-only   # only the retention stores: memory, SQLite, Redis (bench/store.sh)
 #
 # BENCH_RUNS (rounds, default 11 Rust / 9 Node and Python) and BENCH_MS (ms per run, default
 # 100 Rust / 200 Node and Python) are passed through. Speed goals live here, never in tests:
@@ -20,13 +21,15 @@ cd "$ROOT"
 PEERS_ONLY=0
 WRITE=1
 HTTP_ONLY=0
+STORE_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --peers-only) PEERS_ONLY=1 ;;
     --http-only) HTTP_ONLY=1 ;;
+    --store-only) STORE_ONLY=1 ;;
     --no-write) WRITE=0 ;;
     -h | --help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -41,6 +44,10 @@ say() { printf '\n==> %s\n' "$*" >&2; }
 # The HTTP service under wrk has its own script, table and markers; it also runs last below.
 if [ "$HTTP_ONLY" = 1 ]; then
   if [ "$WRITE" = 0 ]; then exec bench/http.sh --no-write; else exec bench/http.sh; fi
+fi
+# So do the retention stores (memory, SQLite, Redis against redis-benchmark).
+if [ "$STORE_ONLY" = 1 ]; then
+  if [ "$WRITE" = 0 ]; then exec bench/store.sh --no-write; else exec bench/store.sh; fi
 fi
 
 # Single thread, on one core when the machine lets us pin.
@@ -143,6 +150,7 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
 if [ "$WRITE" = 0 ]; then
   say "--no-write: docs/benchmarks.md left as it is"
   bench/http.sh --no-write
+  bench/store.sh --no-write
   exit 0
 fi
 
@@ -175,3 +183,6 @@ EOF
 
 say "HTTP service (bench/http.sh)"
 bench/http.sh
+
+say "Retention stores (bench/store.sh)"
+bench/store.sh

@@ -272,7 +272,7 @@ impl RedisStore {
         Ok(RedisStore { conn, timeout, archived_ttl_ms: opts.archived_ttl_ms })
     }
 
-    /// The SHA1 of a hot-path script (`insert_token`, `get_session`), for the store benchmark,
+    /// The SHA1 of a hot-path script (`insert_token`, `get_session`, `is_revoked`), for the store benchmark,
     /// which replays it with `redis-benchmark … EVALSHA` to compare against the server's own
     /// throughput. A server knows a script once a store has run it.
     #[doc(hidden)]
