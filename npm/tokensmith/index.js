@@ -54,7 +54,17 @@ function tokenDetails(r, keyName, clientId) {
   return out
 }
 
-/** `[iat, exp, capability, clientId]` → AblyJwtClaims. */
+// `ablyIssueToken` returns the token alone when the granted capability is the text passed in
+// (the params', else the options', else ALL) and nothing else changed crossing; `issued` and
+// `expires` are then in ISSUED_TIMES, written just before it returns (no JS runs in between).
+const ISSUED_TIMES = new Float64Array(2)
+const ALL = '{"*":["*"]}'
+
+// `ablyVerifyToken` returns the capability and client id joined in one string; VERIFIED then
+// holds `[iat, exp, capability length, 1 if a client id follows]`, written just before it returns.
+const VERIFIED = new Float64Array(4)
+
+/** `[iat, exp, capability, clientId]` → AblyJwtClaims (times past 2^53 − 1, as BigInts). */
 function claims(r) {
   const out = { iat: r[0], exp: r[1], 'x-ably-capability': r[2] }
   if (r[3] !== null) out['x-ably-clientId'] = r[3]
@@ -109,13 +119,23 @@ const ably = {
       keyCapability,
       defaultTtl,
       maxTtl,
+      ISSUED_TIMES,
     )
-    return tokenDetails(r, keyName, clientId)
+    if (typeof r !== 'string') return tokenDetails(r, keyName, clientId)
+    const capabilityText = capability !== undefined ? capability : keyCapability !== undefined ? keyCapability : ALL
+    const out = { token: r, keyName, issued: ISSUED_TIMES[0], expires: ISSUED_TIMES[1], capability: capabilityText }
+    if (clientId !== undefined) out.clientId = clientId
+    return out
   }),
   verifyToken: wrap((token, key, options) => {
     const { keyName, keySecret } = fieldsOf(key)
     const { now, leeway, clientId, resource, operation } = options ?? NONE
-    return claims(native.ablyVerifyToken(token, keyName, keySecret, now, leeway, clientId, resource, operation))
+    const r = native.ablyVerifyToken(token, keyName, keySecret, now, leeway, clientId, resource, operation, VERIFIED)
+    if (typeof r !== 'string') return claims(r)
+    const split = VERIFIED[2]
+    const out = { iat: VERIFIED[0], exp: VERIFIED[1], 'x-ably-capability': VERIFIED[3] ? r.slice(0, split) : r }
+    if (VERIFIED[3]) out['x-ably-clientId'] = r.slice(split)
+    return out
   }),
   createTokenRequest: wrap((key, params) => {
     const { keyName, keySecret } = fieldsOf(key)

@@ -465,10 +465,13 @@ export declare class Tokensmith {
 export declare function ablyCreateTokenRequest(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown): [string | null, number, string, string, string | null, string | null]
 
 /** `ably.issueToken(key, params?, options?)`. */
-export declare function ablyIssueToken(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown, keyCapability: unknown, defaultTtl: unknown, maxTtl: unknown): [string, number, number, string, string | null, string | null]
+export declare function ablyIssueToken(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown, keyCapability: unknown, defaultTtl: unknown, maxTtl: unknown, times: Float64Array): string | [string, number, number, string, string | null, string | null]
 
-/** `ably.verifyToken(token, key, options?)`. */
-export declare function ablyVerifyToken(token: string, keyName: unknown, keySecret: unknown, now: unknown, leeway: unknown, clientId: unknown, resource: unknown, operation: unknown): [number, number, string, string | null]
+/**
+ * `ably.verifyToken(token, key, options?)`: `capability + clientId`, with `out` =
+ * `[iat, exp, capability length in UTF-16 units, 1 if a client id follows else 0]`.
+ */
+export declare function ablyVerifyToken(token: string, keyName: unknown, keySecret: unknown, now: unknown, leeway: unknown, clientId: unknown, resource: unknown, operation: unknown, out: Float64Array): string | [number, number, string, string | null]
 
 /** `ably.verifyTokenRequest(request, key, options?)`. */
 export declare function ablyVerifyTokenRequest(request: any, keyName: unknown, keySecret: unknown, now: unknown, windowMs: unknown): [number | null, string | null, string | null, number | null, string | null]

@@ -78,6 +78,44 @@ describe('ably.issueToken → ably.verifyToken', () => {
     expect(ably.issueToken(KEY, null, { keyCapability: '{"a":["publish"]}' }).capability).toBe('{"a":["publish"]}')
   })
 
+  // The addon returns the token alone when the JS layer holds the other fields (the granted
+  // capability is the text passed in, nothing changed crossing); these cover both ways back.
+  test('TokenDetails are the same whichever way they come back from the addon', () => {
+    const claimsOf = (td) => JSON.parse(Buffer.from(td.token.split('.')[1], 'base64url'))
+    const check = (td, ttl, capability, clientId) => {
+      expect(td.expires - td.issued).toBe(ttl)
+      expect(td.capability).toBe(capability)
+      expect(td.clientId).toBe(clientId)
+      expect(claimsOf(td)).toEqual({
+        iat: td.issued / 1000,
+        exp: Math.floor(td.expires / 1000),
+        'x-ably-capability': capability,
+        ...(clientId === undefined ? {} : { 'x-ably-clientId': clientId }),
+      })
+    }
+    const canonical = '{"chat:*":["publish","subscribe"]}'
+    check(ably.issueToken(KEY, { ttl: 5000, capability: canonical, clientId: 'ann' }), 5000, canonical, 'ann')
+    check(ably.issueToken(KEY, { ttl: 1500, capability: ' { "b":["publish"], "a":["*"] }' }), 1500, '{"a":["*"],"b":["publish"]}')
+    check(ably.issueToken(KEY, { ttl: 60000 }, { keyCapability: canonical }), 60000, canonical)
+    check(ably.issueToken(KEY, { ttl: 2000, capability: { x: ['publish'] } }), 2000, '{"x":["publish"]}')
+    // Lone surrogates become U+FFFD crossing, as they always did.
+    const lone = ably.issueToken({ ...KEY, keyName: 'app.k\uD800' }, { capability: '{"x\uDC00":["*"]}', clientId: 'b\uD800' })
+    expect([lone.keyName, lone.capability, lone.clientId]).toEqual(['app.k\uFFFD', '{"x\uFFFD":["*"]}', 'b\uFFFD'])
+    expect(claimsOf(lone)['x-ably-clientId']).toBe('b\uFFFD')
+  })
+
+  test('issuing again while the arguments are read does not mix up the times', () => {
+    const keyCapability = {
+      get 'chat:*'() {
+        ably.issueToken(KEY, { ttl: 5000 }) // runs while the outer call reads its options
+        return ['publish']
+      },
+    }
+    const td = ably.issueToken(KEY, { ttl: 60000, capability: '{"chat:a":["publish"]}' }, { keyCapability })
+    expect(td.expires - td.issued).toBe(60000)
+    expect(td.capability).toBe('{"chat:a":["publish"]}')
+  })
+
   test('a ttl over the key maximum or under a second, or a capability the key lacks, is refused', () => {
     expectError(() => ably.issueToken(KEY, { ttl: 120000 }, { maxTtl: 60000 }), tokensmith.InvalidArgumentError, {
       field: 'ttl',

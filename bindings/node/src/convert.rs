@@ -8,7 +8,7 @@
 use std::sync::LazyLock;
 
 use napi::bindgen_prelude::{FromNapiValue, Unknown};
-use napi::{Result, Status, ValueType};
+use napi::{JsValue, Result, Status, ValueType, sys};
 use serde::Serialize;
 use serde_json::Value;
 use tokensmith::ably::Capability;
@@ -38,6 +38,64 @@ pub fn required<T: FromNapiValue>(v: &Unknown<'_>, at: At) -> Result<T> {
     field(v, at)?.ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("Missing field `{}`", at.1)))
 }
 
+/// [`field`] for a string, in one N-API call when it is short: napi-rs asks V8 for the UTF-8
+/// length, then copies; here V8 copies straight into the `String`'s buffer, and only a string
+/// that did not fit (or is not a string) takes [`field`]'s way, with its errors.
+pub fn field_string(v: &Unknown<'_>, at: At) -> Result<Option<String>> {
+    /// Key names, secrets, client ids and most capabilities fit.
+    const CAPACITY: usize = 128;
+    let (env, value) = (v.value().env, v.value().value);
+    let mut buf = Vec::<u8>::with_capacity(CAPACITY);
+    let mut len = 0;
+    // SAFETY: V8 writes at most `CAPACITY - 1` bytes, then a NUL, into the spare capacity.
+    let status = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), CAPACITY, &mut len) };
+    // V8 writes whole characters only (≤ 4 bytes): 4 bytes to spare means nothing was cut.
+    if status == sys::Status::napi_ok && len + 4 < CAPACITY {
+        // SAFETY: V8 wrote `len` bytes of UTF-8 (lone surrogates become U+FFFD, as in napi-rs).
+        return Ok(Some(unsafe {
+            buf.set_len(len);
+            String::from_utf8_unchecked(buf)
+        }));
+    }
+    if status == sys::Status::napi_ok {
+        // A long string, perhaps a secret: wipe the prefix before the buffer is freed.
+        // SAFETY: V8 initialised `len` bytes.
+        unsafe { buf.set_len(len) };
+        buf.iter_mut().for_each(|b| unsafe { std::ptr::write_volatile(b, 0) });
+    }
+    field(v, at)
+}
+
+/// A string argument copied into `buf` with one N-API call, if it is one and fits.
+pub fn read_str<'b>(v: &Unknown<'_>, buf: &'b mut [u8]) -> Option<&'b str> {
+    let (env, value) = (v.value().env, v.value().value);
+    let mut len = 0;
+    // SAFETY: V8 writes at most `buf.len() - 1` bytes, then a NUL; a non-string only sets the status.
+    let status = unsafe { sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    // V8 writes whole characters only (≤ 4 bytes): 4 bytes to spare means nothing was cut.
+    if status != sys::Status::napi_ok || len + 4 >= buf.len() {
+        return None;
+    }
+    // SAFETY: V8 wrote `len` bytes of UTF-8 (lone surrogates become U+FFFD, as in napi-rs).
+    Some(unsafe { std::str::from_utf8_unchecked(&buf[..len]) })
+}
+
+/// [`field_string`], required.
+pub fn required_string(v: &Unknown<'_>, at: At) -> Result<String> {
+    field_string(v, at)?.ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("Missing field `{}`", at.1)))
+}
+
+/// [`field`] for a number, in one N-API call when it is one.
+pub fn field_f64(v: &Unknown<'_>, at: At) -> Result<Option<f64>> {
+    let (env, value) = (v.value().env, v.value().value);
+    let mut n = 0.0;
+    // SAFETY: `value` is an argument of the current call; a non-number only sets the status.
+    if unsafe { sys::napi_get_value_double(env, value, &mut n) } == sys::Status::napi_ok {
+        return Ok(Some(n));
+    }
+    field(v, at)
+}
+
 /// A capability as it crossed: JSON text or an object. Its type is checked when it is read
 /// (with the other fields), its content later, where the core used to parse it.
 pub enum CapabilityIn {
@@ -48,17 +106,25 @@ pub enum CapabilityIn {
 impl CapabilityIn {
     pub fn read(v: &Unknown<'_>, at: At) -> Result<Option<CapabilityIn>> {
         Ok(if v.get_type()? == ValueType::String {
-            field(v, at)?.map(CapabilityIn::Text)
+            field_string(v, at)?.map(CapabilityIn::Text)
         } else {
             field(v, at)?.map(CapabilityIn::Object)
         })
     }
 
+    /// The JSON text, when it crossed as text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            CapabilityIn::Text(text) => Some(text),
+            CapabilityIn::Object(_) => None,
+        }
+    }
+
     /// Text is parsed once per distinct text (`args::capability_text`).
-    pub fn parse(c: Option<CapabilityIn>) -> Result<Option<Capability>> {
+    pub fn parse(c: Option<&CapabilityIn>) -> Result<Option<Capability>> {
         c.map(|c| match c {
-            CapabilityIn::Text(text) => tokensmith::args::capability_text(&text),
-            CapabilityIn::Object(value) => tokensmith::args::capability(&value),
+            CapabilityIn::Text(text) => tokensmith::args::capability_text(text),
+            CapabilityIn::Object(value) => tokensmith::args::capability(value),
         })
         .transpose()
         .js()

@@ -18,8 +18,6 @@ use napi_derive::napi;
 use serde_json::{Value, json};
 use tokensmith::Error;
 use tokensmith::session::{self as core, Credential, SessionEvent};
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::convert::to_value;
@@ -124,59 +122,24 @@ fn event(e: SessionEvent, causes: &Causes) -> EventArgs {
 /// result exits: the event function is weak).
 #[derive(Clone)]
 struct Forwarder {
-    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    flusher: core::Flusher,
     task: AbortHandle,
 }
 
 impl Forwarder {
     fn start(session: &core::Session, emit: EmitFn, causes: Arc<Causes>) -> Forwarder {
-        let mut events = session.subscribe();
-        let (flushes, mut flush_requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
-        let task = async move {
-            loop {
-                tokio::select! {
-                    biased;
-                    received = events.recv() => match received {
-                        Ok(e) => {
-                            if !Self::deliver(&emit, &causes, e).await {
-                                return;
-                            }
-                        }
-                        Err(RecvError::Lagged(_)) => {}
-                        Err(RecvError::Closed) => return,
-                    },
-                    Some(ack) = flush_requests.recv() => {
-                        loop {
-                            match events.try_recv() {
-                                Ok(e) => {
-                                    if !Self::deliver(&emit, &causes, e).await {
-                                        return;
-                                    }
-                                }
-                                Err(TryRecvError::Lagged(_)) => {}
-                                Err(_) => break,
-                            }
-                        }
-                        let _ = ack.send(());
-                    }
-                }
-            }
-        };
-        Forwarder { flushes, task: napi::bindgen_prelude::spawn(task).abort_handle() }
-    }
-
-    /// Hands one event to JS and waits until its listeners ran; false once JS is gone.
-    async fn deliver(emit: &EmitFn, causes: &Causes, e: SessionEvent) -> bool {
-        let args = event(e, causes);
-        !matches!(emit.call_async_catch(args).await, Err(e) if e.status == Status::Closing)
+        let emit = Arc::new(emit);
+        let (flusher, task) = core::forward_events(session, move |e| {
+            let (emit, args) = (emit.clone(), event(e, &causes));
+            // False once JS is gone: the task ends.
+            async move { !matches!(emit.call_async_catch(args).await, Err(e) if e.status == Status::Closing) }
+        });
+        Forwarder { flusher, task: napi::bindgen_prelude::spawn(task).abort_handle() }
     }
 
     /// Returns once the events emitted so far were handed to JS (at once if the task ended).
     async fn flush(&self) {
-        let (ack, done) = oneshot::channel();
-        if self.flushes.send(ack).is_ok() {
-            let _ = done.await;
-        }
+        self.flusher.flush().await;
     }
 
     fn stop(&self) {

@@ -16,8 +16,6 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use serde_json::{Value, json};
 use tokensmith::session::{self as core, Credential, SessionEvent};
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::convert::{to_py, value_to_py};
@@ -76,52 +74,20 @@ thread_local! {
 /// reported through `sys.unraisablehook`; the next event still comes.
 #[derive(Clone)]
 struct Forwarder {
-    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    flusher: core::Flusher,
     task: AbortHandle,
 }
 
 impl Forwarder {
     fn start(session: &core::Session, emit: Py<PyAny>, causes: Arc<Causes>, rt: &tokio::runtime::Runtime) -> Self {
-        let mut events = session.subscribe();
-        let (flushes, mut flush_requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
         let emit = Arc::new(emit);
-        let task = async move {
-            loop {
-                tokio::select! {
-                    biased;
-                    received = events.recv() => match received {
-                        Ok(e) => {
-                            if !Self::deliver(&emit, &causes, e).await {
-                                return;
-                            }
-                        }
-                        Err(RecvError::Lagged(_)) => {}
-                        Err(RecvError::Closed) => return,
-                    },
-                    Some(ack) = flush_requests.recv() => {
-                        loop {
-                            match events.try_recv() {
-                                Ok(e) => {
-                                    if !Self::deliver(&emit, &causes, e).await {
-                                        return;
-                                    }
-                                }
-                                Err(TryRecvError::Lagged(_)) => {}
-                                Err(_) => break,
-                            }
-                        }
-                        let _ = ack.send(());
-                    }
-                }
-            }
-        };
-        Forwarder { flushes, task: rt.spawn(task).abort_handle() }
+        let (flusher, task) = core::forward_events(session, move |e| Self::deliver(emit.clone(), causes.clone(), e));
+        Forwarder { flusher, task: rt.spawn(task).abort_handle() }
     }
 
     /// Calls `emit` (on a thread of its own, see `background.rs`); false once the interpreter
     /// is exiting.
-    async fn deliver(emit: &Arc<Py<PyAny>>, causes: &Arc<Causes>, e: SessionEvent) -> bool {
-        let (emit, causes) = (emit.clone(), causes.clone());
+    async fn deliver(emit: Arc<Py<PyAny>>, causes: Arc<Causes>, e: SessionEvent) -> bool {
         let delivered = crate::background::run(move |py| {
             let error = match &e {
                 SessionEvent::RenewFailed { error, .. } => causes.to_py(py, error.clone()).into_value(py).into_any(),
@@ -139,15 +105,14 @@ impl Forwarder {
 
     /// What a call needs to flush once it has its result: nothing when called from a listener
     /// (this thread is delivering the events).
-    fn flusher(&self) -> Option<mpsc::UnboundedSender<oneshot::Sender<()>>> {
-        (!DELIVERING.get()).then(|| self.flushes.clone())
+    fn flusher(&self) -> Option<core::Flusher> {
+        (!DELIVERING.get()).then(|| self.flusher.clone())
     }
 
     /// Returns once the events emitted so far were delivered (at once if the task ended).
-    async fn flush(flusher: Option<mpsc::UnboundedSender<oneshot::Sender<()>>>) {
-        let (ack, done) = oneshot::channel();
-        if flusher.is_some_and(|f| f.send(ack).is_ok()) {
-            let _ = done.await;
+    async fn flush(flusher: Option<core::Flusher>) {
+        if let Some(f) = flusher {
+            f.flush().await;
         }
     }
 

@@ -2,9 +2,11 @@
 //! credential indexes, metrics and the rate limiter; and which app a request is for.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::http::header::HOST;
 use axum::http::request::Parts;
@@ -48,13 +50,16 @@ pub struct Shared {
     /// Lower-case app id → index.
     by_id: HashMap<String, usize>,
     /// SHA-256 of an API key → (app index, scope): a lookup that never compares raw keys.
-    api_keys: HashMap<[u8; 32], (usize, Scope)>,
+    api_keys: HashMap<[u8; 32], (usize, Scope), BuildHasherDefault<DigestHasher>>,
     /// Ably key name → (app index, key index).
     ably_keys: HashMap<String, (usize, usize)>,
     pub store: Arc<dyn Store>,
     pub ctx: Context,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
+    /// Body cap and request timeout, applied around every handler ([`crate::middleware`]).
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
     /// The OpenAPI document, rendered once from the route table.
     pub openapi: OnceLock<String>,
     /// Counter behind the `X-Request-Id`s (see [`Shared::next_request_id`]).
@@ -81,6 +86,25 @@ pub fn fingerprint(secret: &str) -> String {
     hex::encode(&sha256(secret)[..8])
 }
 
+/// Hashes a SHA-256 digest for a map by taking 8 of its bytes: they are already uniform, and
+/// only configured keys are inserted, so SipHash's flooding resistance buys nothing here.
+#[derive(Default)]
+pub struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // `[u8; 32]` hashes as its length, then its bytes: XOR the first 8 bytes of each write.
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 ^= u64::from_le_bytes(word);
+    }
+}
+
 /// [`fingerprint`] of an already hashed secret, shown as `KIND:HEX`, formatted only when a log
 /// line or span field is actually written.
 pub struct Shown<'a>(pub &'static str, pub &'a [u8; 32]);
@@ -99,12 +123,14 @@ impl Shared {
         let mut shared = Shared {
             apps: Vec::new(),
             by_id: HashMap::new(),
-            api_keys: HashMap::new(),
+            api_keys: HashMap::default(),
             ably_keys: HashMap::new(),
             store,
             ctx,
             metrics: Metrics::default(),
             limiter: RateLimiter::default(),
+            body_limit_bytes: config.limits.body_limit_bytes,
+            request_timeout: Duration::from_millis(config.limits.request_timeout_ms),
             openapi: OnceLock::new(),
             request_ids: AtomicU64::new(first_request_id),
         };
@@ -202,14 +228,23 @@ impl Shared {
             if id.is_empty() {
                 return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_APPID", "The appid header is empty."));
             }
-            return match self.by_id.get(&id.to_ascii_lowercase()) {
-                Some(&i) => Ok(Some(i)),
+            return match self.app_index(id) {
+                Some(i) => Ok(Some(i)),
                 None => Err(ApiError::unauthorized("AUTH_ERR_INVALID_APPID", "The app id is not configured here.")),
             };
         }
         let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok()).or_else(|| parts.uri.host());
-        let label = host.and_then(|h| h.split_once('.')).map(|(first, _)| first.to_ascii_lowercase());
-        Ok(label.and_then(|l| self.by_id.get(&l).copied()))
+        Ok(host.and_then(|h| h.split_once('.')).and_then(|(label, _)| self.app_index(label)))
+    }
+
+    /// The configured app whose id is `id`, ignoring ASCII case; lower-cased on the stack (app
+    /// ids are at most 64 ASCII characters, so a longer `id` names none).
+    fn app_index(&self, id: &str) -> Option<usize> {
+        let mut buf = [0u8; 64];
+        let lower = buf.get_mut(..id.len())?;
+        lower.copy_from_slice(id.as_bytes());
+        lower.make_ascii_lowercase();
+        self.by_id.get(std::str::from_utf8(lower).ok()?).copied()
     }
 
     /// The named app, or the only app when just one is configured.

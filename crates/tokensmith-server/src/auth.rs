@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderName;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use tokensmith::Secret;
@@ -15,7 +16,10 @@ use tokensmith::service::Session;
 use crate::app::{App, AppState, Shown, sha256};
 use crate::config::Scope;
 use crate::error::{ApiError, Ctx};
-use crate::limits::{RateInfo, admit};
+use crate::limits::admit;
+
+const APIKEY: HeaderName = HeaderName::from_static("apikey");
+const AUTHTOKEN: HeaderName = HeaderName::from_static("authtoken");
 
 /// Any API key; the app is the key's own (an `appid` naming another app is refused).
 pub struct ApiKey {
@@ -40,20 +44,24 @@ pub enum Caller {
     User(Box<SessionAuth>),
 }
 
-/// Sets a field of the request's span; `value` is formatted only if the span is enabled.
+/// Sets a field of the request's (info-level) span; skipped, span lookup included, when no
+/// subscriber listens at info level, and `value` is formatted only if the span is enabled.
 fn record(field: &str, value: impl std::fmt::Display) {
-    tracing::Span::current().record(field, tracing::field::display(value));
+    if tracing::level_filters::STATIC_MAX_LEVEL >= tracing::Level::INFO
+        && tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO
+    {
+        tracing::Span::current().record(field, tracing::field::display(value));
+    }
 }
 
-/// Counts the request against the app's per-credential limit (the key is built only when
-/// there is a limit to count against).
-fn count(state: &AppState, app: &App, kind: &str, digest: &[u8; 32]) -> RateInfo {
-    let now = state.ctx.now_ms();
+/// Counts the request against the app's per-credential limit and refuses it when over; an app
+/// without a limit counts nothing (no clock read, no key, no headers).
+fn count(state: &AppState, app: &App, kind: &str, digest: &[u8; 32]) -> Result<(), ApiError> {
     if app.rate_limit == 0 {
-        return state.limiter.hit("", 0, now);
+        return Ok(());
     }
     let key = format!("{}:{kind}:{}", app.id, hex::encode(&digest[..8]));
-    state.limiter.hit(&key, app.rate_limit, now)
+    admit(state.limiter.hit(&key, app.rate_limit, state.ctx.now_ms()))
 }
 
 impl FromRequestParts<AppState> for ApiKey {
@@ -62,7 +70,7 @@ impl FromRequestParts<AppState> for ApiKey {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let not_found =
             || ApiError::unauthorized("AUTH_ERR_APIKEY_NOT_FOUND", "The API key is not valid for this app.");
-        let Some(header) = parts.headers.get("apikey") else {
+        let Some(header) = parts.headers.get(APIKEY) else {
             return Err(ApiError::unauthorized("AUTH_ERR_EMPTY_APIKEY", "The apikey header is missing."));
         };
         let key = header.to_str().map_err(|_| not_found())?.trim();
@@ -76,7 +84,7 @@ impl FromRequestParts<AppState> for ApiKey {
             return Err(not_found());
         }
         record("app", &app.id);
-        admit(parts, count(state, &app, "key", &digest))?;
+        count(state, &app, "key", &digest)?;
         Ok(ApiKey { app, scope })
     }
 }
@@ -97,7 +105,7 @@ impl FromRequestParts<AppState> for FullAccess {
 
 /// The presented auth token: `authtoken` header (CometChat's SDK), else `Authorization: Bearer`.
 fn presented_token(parts: &Parts) -> Option<&str> {
-    if let Some(v) = parts.headers.get("authtoken") {
+    if let Some(v) = parts.headers.get(AUTHTOKEN) {
         return Some(v.to_str().unwrap_or("\u{0}").trim());
     }
     let v = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
@@ -118,7 +126,7 @@ impl FromRequestParts<AppState> for SessionAuth {
         let app = state.request_app(parts)?;
         record("app", &app.id);
         let session = app.ts.validate(&token).await.map_err(|e| ApiError::core(e, Ctx::Session))?;
-        admit(parts, count(state, &app, "token", &digest))?;
+        count(state, &app, "token", &digest)?;
         Ok(SessionAuth { app, session, token: Secret::new(token) })
     }
 }
@@ -127,7 +135,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if parts.headers.contains_key("apikey") {
+        if parts.headers.contains_key(APIKEY) {
             return Ok(Caller::Key(ApiKey::from_request_parts(parts, state).await?));
         }
         match SessionAuth::from_request_parts(parts, state).await {

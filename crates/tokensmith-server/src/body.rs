@@ -1,6 +1,7 @@
 //! Request bodies and parameters, with every failure a typed 4xx.
 //!
-//! - [`Json`]: a required JSON body (or MessagePack, which Ably's Node SDK sends by default).
+//! - [`Json`]: a required JSON body (or MessagePack, which Ably's Node SDK sends by default);
+//!   [`RawJson`] the same, kept as bytes so the handler's fields can borrow from it.
 //! - [`OptionalJson`]: CometChat bodies where "no body" (and the `[]` some clients send) means
 //!   "no fields".
 //! - [`Params`]: query string merged with a form or JSON body, for the routes that Ably's
@@ -8,18 +9,26 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use bytes::BytesMut;
+use http_body_util::{BodyExt, LengthLimitError};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
 
 pub struct Json<T>(pub T);
+
+/// A required JSON or MessagePack body, not yet decoded: see [`RawJson::parse`].
+pub struct RawJson {
+    mime: Option<Mime>,
+    body: Bytes,
+}
 
 pub struct OptionalJson<T>(pub T);
 
@@ -54,7 +63,7 @@ fn mime(headers: &HeaderMap) -> Option<Mime> {
 }
 
 /// A JSON or MessagePack body as `T`; any other content type is a 415.
-fn decode<T: DeserializeOwned>(mime: Option<Mime>, body: &[u8]) -> Result<T, ApiError> {
+fn decode<'a, T: Deserialize<'a>>(mime: Option<Mime>, body: &'a [u8]) -> Result<T, ApiError> {
     match mime {
         Some(Mime::MsgPack) => rmp_serde::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("The MessagePack body is not valid: {e}"))),
@@ -64,10 +73,44 @@ fn decode<T: DeserializeOwned>(mime: Option<Mime>, body: &[u8]) -> Result<T, Api
 }
 
 /// The body's format and bytes (the format read first: the headers go with the request).
-async fn bytes<S: Send + Sync>(req: Request, state: &S) -> Result<(Option<Mime>, Bytes), ApiError> {
+async fn bytes<S: Send + Sync>(req: Request, _: &S) -> Result<(Option<Mime>, Bytes), ApiError> {
     let mime = mime(req.headers());
-    let body = Bytes::from_request(req, state).await.map_err(|r| ApiError::from_status(r.into_response().status()))?;
-    Ok((mime, body))
+    Ok((mime, collect(req.into_body()).await?))
+}
+
+/// The whole body. Its size is capped by [`crate::body_cap`]; a body that arrives in one piece
+/// (any small one with a `Content-Length`) is passed on without a copy.
+async fn collect(mut body: Body) -> Result<Bytes, ApiError> {
+    let mut first = Bytes::new();
+    let mut more: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|e| body_error(&e))?.into_data() else {
+            continue; // trailers
+        };
+        match &mut more {
+            Some(buf) => buf.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut buf = BytesMut::with_capacity(first.len() + data.len());
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&data);
+                more = Some(buf);
+            }
+        }
+    }
+    Ok(more.map_or(first, BytesMut::freeze))
+}
+
+/// 413 when the cap stopped the body (as axum's extractors tell it), else 400.
+fn body_error(e: &axum::Error) -> ApiError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<LengthLimitError>() {
+            return ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        source = err.source();
+    }
+    ApiError::from_status(StatusCode::BAD_REQUEST)
 }
 
 fn unsupported() -> ApiError {
@@ -78,7 +121,7 @@ fn unsupported() -> ApiError {
     )
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("The JSON body is not valid: {e}")))
 }
 
@@ -87,7 +130,7 @@ fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+impl<S: Send + Sync> FromRequest<S> for RawJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -95,7 +138,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         if is_blank(&body) {
             return Err(ApiError::bad_request("A JSON body is required."));
         }
-        decode(mime, &body).map(Json)
+        Ok(RawJson { mime, body })
+    }
+}
+
+impl RawJson {
+    /// The body as `T`, whose strings may borrow from it; the errors of [`Json`].
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ApiError> {
+        decode(self.mime, &self.body)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        RawJson::from_request(req, state).await?.parse().map(Json)
     }
 }
 

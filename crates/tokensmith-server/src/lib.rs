@@ -19,6 +19,7 @@
 mod app;
 mod auth;
 mod body;
+mod body_cap;
 pub mod config;
 mod cors;
 mod deadline;
@@ -27,7 +28,9 @@ mod error;
 mod limits;
 mod metrics;
 mod middleware;
+mod observe;
 mod openapi;
+mod panic;
 mod routes;
 mod wire;
 
@@ -115,7 +118,7 @@ pub async fn serve_on(config: Config, store: Arc<dyn Store>, ctx: Context) -> Re
     let (routes, doc) = routes::build();
     let _ = shared.openapi.set(doc);
     let state = AppState(Arc::new(shared));
-    let app = middleware::apply(routes, state.clone(), &config.limits);
+    let app = routes.with_state(state.clone());
 
     let listen = config.listen.clone().unwrap_or_else(|| "127.0.0.1:0".into());
     let bind_error = |source| Error::Bind { addr: listen.clone(), source };

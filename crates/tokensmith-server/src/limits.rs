@@ -1,14 +1,17 @@
 //! Per-credential rate limits: a fixed one-minute window per key, as CometChat counts them
 //! ("N requests per minute"), so `X-RateLimit-Reset` is simply the end of the window.
 //!
-//! The auth extractors call [`RateLimiter::hit`] once they know who is calling and put the
-//! result in the request's [`RateSlot`]; the outer middleware turns it into response headers.
+//! The auth extractors call [`RateLimiter::hit`] once they know who is calling and [`admit`] the
+//! result, which also leaves it in the request's task-local [`RateCell`]; the outer layer
+//! ([`crate::observe`]) turns it into response headers.
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::future::Future;
+use std::sync::Mutex;
 
 use axum::http::StatusCode;
-use axum::http::request::Parts;
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::error::ApiError;
 
@@ -61,15 +64,29 @@ impl RateLimiter {
     }
 }
 
-/// Filled by the auth extractor of a request, read by the middleware after the response.
-#[derive(Clone, Default)]
-pub struct RateSlot(pub Arc<OnceLock<RateInfo>>);
+/// Where a request stands against its limit, once an auth extractor has counted it: task-local
+/// to the request's future (see [`scope`]), so nothing is allocated for requests that are not
+/// counted (no limit configured, no credential).
+pub type RateCell = Cell<Option<RateInfo>>;
 
-/// Records `info` for the response headers; refuses the request when it is over its limit.
-pub fn admit(parts: &Parts, info: RateInfo) -> Result<(), ApiError> {
-    if let Some(slot) = parts.extensions.get::<RateSlot>() {
-        let _ = slot.0.set(info);
-    }
+tokio::task_local! {
+    static RATE: RateCell;
+}
+
+/// Runs a request's future with its own (empty) [`RateCell`]; the outer layer takes the cell
+/// back with `TaskLocalFuture::take_value` once the future is done.
+pub fn scope<F: Future>(request: F) -> TaskLocalFuture<RateCell, F> {
+    RATE.scope(Cell::new(None), request)
+}
+
+/// Records `info` for the response headers (the first count of a request wins); refuses the
+/// request when it is over its limit.
+pub fn admit(info: RateInfo) -> Result<(), ApiError> {
+    let _ = RATE.try_with(|cell| {
+        if cell.get().is_none() {
+            cell.set(Some(info));
+        }
+    });
     match info.retry_after {
         Some(secs) => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -98,5 +115,23 @@ mod tests {
         assert_eq!(l.hit("b", 2, t + 1500).remaining, 1, "other keys have their own count");
         assert_eq!(l.hit("a", 2, t + WINDOW_MS).remaining, 1, "a new window starts afresh");
         assert_eq!(l.hit("a", 0, t).retry_after, None, "0 is unlimited");
+    }
+
+    #[tokio::test]
+    async fn admitted_counts_reach_the_request_scope_and_refusals_are_429() {
+        let info = |remaining, retry_after| RateInfo { limit: 2, remaining, reset: 60, retry_after };
+        let request = async {
+            admit(info(1, None)).unwrap();
+            admit(info(0, None)).unwrap(); // a second count does not replace the first
+        };
+        let mut scoped = std::pin::pin!(scope(request));
+        scoped.as_mut().await;
+        assert_eq!(scoped.as_mut().take_value().and_then(|c| c.get()), Some(info(1, None)));
+
+        let refused = admit(info(0, Some(7))).unwrap_err(); // outside any scope: still refused
+        assert_eq!(
+            (refused.status.as_u16(), refused.code.as_ref(), refused.retry_after),
+            (429, "ERR_TOO_MANY_REQUESTS", Some(7))
+        );
     }
 }

@@ -204,11 +204,20 @@ async fn sample_tokens(ts: &Tokensmith) -> Arc<Vec<String>> {
     Arc::new(tokens)
 }
 
-fn bench_dir() -> std::path::PathBuf {
+/// Where the SQLite files go; removed on drop, also when a row panics (the files reach GBs).
+struct BenchDir(std::path::PathBuf);
+
+impl Drop for BenchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn bench_dir() -> BenchDir {
     let base = std::env::var("STORE_BENCH_DIR").map(Into::into).unwrap_or_else(|_| std::env::temp_dir());
     let dir = base.join(format!("tokensmith-store-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    BenchDir(dir)
 }
 
 fn multi_thread() -> tokio::runtime::Runtime {
@@ -274,12 +283,15 @@ fn sqlite_rows(rows: &mut Vec<Row>, dir: &std::path::Path) {
         creates(&ts, &uids, 100_000, 256).await; // warm-up: every user at its retention limit
         let tokens = sample_tokens(&ts).await;
         let (mut c, mut v, mut p99s, mut c_cost, mut v_cost) = (vec![], vec![], vec![], vec![], vec![]);
-        for _ in 0..rounds() {
+        for round in 1..=rounds() {
+            // Phase markers: a profiler attached by hand can start at the phase it wants.
+            eprintln!("sqlite round {round}: timing creates");
             let before = usage();
             let (rate, mut lat) = creates(&ts, &uids, 100_000, 256).await;
             c_cost.extend(per_op(before, 100_000));
             c.push(rate);
             p99s.push(percentile(&mut lat, 0.99).as_secs_f64() * 1e3);
+            eprintln!("sqlite round {round}: timing validates");
             let before = usage();
             v.push(validates(&ts, &tokens, 400_000, 8).await);
             v_cost.extend(per_op(before, 400_000));
@@ -521,15 +533,15 @@ fn main() {
         memory_rows(&mut rows);
     }
     if run("sqlite") {
-        sqlite_rows(&mut rows, &dir);
+        sqlite_rows(&mut rows, &dir.0);
     }
     if run("scale") {
-        scale_rows(&mut rows, &dir);
+        scale_rows(&mut rows, &dir.0);
     }
     if run("redis") {
         redis_rows(&mut rows);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     println!("| operation | result | target | |");
     println!("|---|---|---|---|");

@@ -115,7 +115,7 @@ impl FromRequestParts<AppState> for KeyInPath {
         tracing::Span::current().record("credential", format!("ably:{name}").as_str());
         let (app, index) = state.ably_key(&name).ok_or_else(not_found)?;
         tracing::Span::current().record("app", app.id.as_str());
-        admit(parts, state.limiter.hit(&format!("{}:ably:{name}", app.id), app.rate_limit, state.ctx.now_ms()))?;
+        admit(state.limiter.hit(&format!("{}:ably:{name}", app.id), app.rate_limit, state.ctx.now_ms()))?;
         let basic = basic_matches(&parts.headers, &app.ably_keys[index]);
         Ok(KeyInPath { app, index, basic, bearer: bearer_token(&parts.headers) })
     }

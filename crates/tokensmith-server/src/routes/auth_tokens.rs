@@ -1,7 +1,6 @@
 //! A user's auth tokens: `POST|GET|DELETE /v3/users/{uid}/auth_tokens` and
 //! `GET|PUT|DELETE /v3/users/{uid}/auth_tokens/{authToken}` (raw token or token id).
 
-use axum::Json as Reply;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use serde::Deserialize;
@@ -13,7 +12,7 @@ use crate::app::{AppState, fingerprint};
 use crate::auth::{ApiKey, FullAccess};
 use crate::body::{OptionalJson, Query};
 use crate::error::{ApiError, ApiResult, Ctx};
-use crate::wire;
+use crate::wire::{self, Data, Json as Reply, Success};
 
 pub fn endpoints() -> Vec<Endpoint> {
     let list = "/users/{uid}/auth_tokens";
@@ -106,12 +105,12 @@ async fn create(
     key: ApiKey,
     Path(uid): Path<String>,
     OptionalJson(body): OptionalJson<MetaBody>,
-) -> ApiResult<Reply<Value>> {
+) -> ApiResult<Reply<Data<wire::Token>>> {
     let issued = key.app.ts.create_auth_token(&uid, body.into()).await.map_err(path_error)?;
     state.metrics.issued("auth_token", 1);
-    let fp = fingerprint(&issued.auth_token);
-    tracing::info!(uid = %issued.info.uid, token = fp, "auth token issued");
-    Ok(wire::data(wire::token(&issued.info, Some(&issued.auth_token))))
+    // The fingerprint is computed only when the line is written.
+    tracing::info!(uid = %issued.info.uid, token = fingerprint(&issued.auth_token).as_str(), "auth token issued");
+    Ok(wire::data(wire::token(issued.info, Some(issued.auth_token))))
 }
 
 async fn list_tokens(FullAccess(app): FullAccess, Path(uid): Path<String>, query: Query) -> ApiResult<Reply<Value>> {
@@ -119,7 +118,7 @@ async fn list_tokens(FullAccess(app): FullAccess, Path(uid): Path<String>, query
     let per_page = query.number::<u32>("perPage")?.unwrap_or(100);
     let page = query.number::<u32>("page")?.unwrap_or(1);
     let p = app.ts.list_auth_tokens(&uid, page.into(), per_page.into()).await.map_err(path_error)?;
-    let tokens: Vec<Value> = p.tokens.iter().map(|t| wire::token(t, None)).collect();
+    let tokens: Vec<wire::Token> = p.tokens.into_iter().map(|t| wire::token(t, None)).collect();
     Ok(Reply(json!({
         "data": tokens,
         "meta": { "pagination": {
@@ -133,7 +132,7 @@ async fn flush(
     State(state): State<AppState>,
     FullAccess(app): FullAccess,
     Path(uid): Path<String>,
-) -> ApiResult<Reply<Value>> {
+) -> ApiResult<Reply<Data<Success>>> {
     let n = app.ts.flush_auth_tokens(&uid).await.map_err(path_error)?;
     state.metrics.revoked("auth_token", n);
     let uid = uid.to_ascii_lowercase();
@@ -141,27 +140,30 @@ async fn flush(
     Ok(wire::success(format!("Cleared Auth Tokens successfully for uid {uid}.")))
 }
 
-async fn get(FullAccess(app): FullAccess, Path((uid, token)): Path<(String, String)>) -> ApiResult<Reply<Value>> {
+async fn get(
+    FullAccess(app): FullAccess,
+    Path((uid, token)): Path<(String, String)>,
+) -> ApiResult<Reply<Data<wire::Token>>> {
     log_target(&token);
     let info = app.ts.get_auth_token(&uid, &token).await.map_err(path_error)?;
-    Ok(wire::data(wire::token(&info, None)))
+    Ok(wire::data(wire::token(info, None)))
 }
 
 async fn update(
     FullAccess(app): FullAccess,
     Path((uid, token)): Path<(String, String)>,
     OptionalJson(body): OptionalJson<MetaBody>,
-) -> ApiResult<Reply<Value>> {
+) -> ApiResult<Reply<Data<wire::Token>>> {
     log_target(&token);
     let info = app.ts.update_auth_token(&uid, &token, body.into()).await.map_err(path_error)?;
-    Ok(wire::data(wire::token(&info, None)))
+    Ok(wire::data(wire::token(info, None)))
 }
 
 async fn delete(
     State(state): State<AppState>,
     FullAccess(app): FullAccess,
     Path((uid, token)): Path<(String, String)>,
-) -> ApiResult<Reply<Value>> {
+) -> ApiResult<Reply<Data<Success>>> {
     log_target(&token);
     app.ts.delete_auth_token(&uid, &token).await.map_err(path_error)?;
     state.metrics.revoked("auth_token", 1);

@@ -1,7 +1,6 @@
 //! The client API's session routes, called with the user's own `authtoken`:
 //! `PUT /v3.0/me` (login: binds platform, deviceId, appInfo), `GET /v3.0/me`, `DELETE /v3.0/me` (logout).
 
-use axum::Json as Reply;
 use axum::extract::State;
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, Method};
@@ -15,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::SessionAuth;
 use crate::body::OptionalJson;
 use crate::error::{ApiError, ApiResult, Ctx};
-use crate::wire;
+use crate::wire::{self, Data, Json as Reply, Success};
 
 pub fn endpoints() -> Vec<Endpoint> {
     ["/v3.0", "/v3"]
@@ -64,7 +63,7 @@ async fn login(
     s: SessionAuth,
     headers: HeaderMap,
     OptionalJson(body): OptionalJson<MetaBody>,
-) -> ApiResult<Reply<Value>> {
+) -> ApiResult<Reply<Data<Value>>> {
     let mut patch = TokenMeta::from(body);
     if patch.user_agent.is_none() {
         let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -77,11 +76,11 @@ async fn login(
     Ok(wire::data(wire::user(&s.session.user)))
 }
 
-async fn me(s: SessionAuth) -> Reply<Value> {
+async fn me(s: SessionAuth) -> Reply<Data<Value>> {
     wire::data(wire::user(&s.session.user))
 }
 
-async fn logout(State(state): State<AppState>, s: SessionAuth) -> ApiResult<Reply<Value>> {
+async fn logout(State(state): State<AppState>, s: SessionAuth) -> ApiResult<Reply<Data<Success>>> {
     s.app.ts.logout(s.token.expose()).await.map_err(session_error)?;
     state.metrics.revoked("auth_token", 1);
     tracing::info!(uid = %s.session.user.uid, "logged out");

@@ -13,12 +13,13 @@ mod users;
 
 use axum::Router;
 use axum::handler::Handler;
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::middleware::Stacked;
 
 /// Who may call a route; becomes the OpenAPI `security` of the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,7 @@ impl Endpoint {
         Endpoint {
             method,
             path: path.into(),
-            handler: on(filter, handler),
+            handler: on(filter, Stacked(handler)),
             doc: Doc { id: id.into(), summary, tag: "", access: Security::None, query: vec![], body: None, ok: vec![] },
         }
     }
@@ -161,7 +162,8 @@ pub fn endpoints() -> Vec<Endpoint> {
     .collect()
 }
 
-/// The routes (without the middleware stack, see [`crate::middleware`]) and the OpenAPI text.
+/// The routes, every handler and fallback inside the middleware stack ([`crate::middleware`]),
+/// and the OpenAPI text.
 pub fn build() -> (Router<AppState>, String) {
     let endpoints = endpoints();
     let doc = crate::openapi::document(&endpoints).to_string();
@@ -169,9 +171,16 @@ pub fn build() -> (Router<AppState>, String) {
     for e in endpoints {
         router = router.route(&e.path, e.handler);
     }
-    (router.fallback(not_found), doc)
+    let router = router.method_not_allowed_fallback(Stacked(method_not_allowed)).fallback(Stacked(not_found));
+    (router, doc)
 }
 
 async fn not_found() -> ApiError {
-    ApiError::from_status(axum::http::StatusCode::NOT_FOUND)
+    ApiError::from_status(StatusCode::NOT_FOUND)
+}
+
+/// As axum's own answer (the `Allow` header is added by the router); the outer layer renders the
+/// error body.
+async fn method_not_allowed() -> StatusCode {
+    StatusCode::METHOD_NOT_ALLOWED
 }

@@ -1,6 +1,5 @@
 //! `POST /v3/users` (with `withAuthToken`), `GET` and `DELETE /v3/users/{uid}`.
 
-use axum::Json as Reply;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use serde::Deserialize;
@@ -12,7 +11,7 @@ use crate::app::{AppState, fingerprint};
 use crate::auth::{ApiKey, FullAccess};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult, Ctx};
-use crate::wire;
+use crate::wire::{self, Data, Json as Reply, Success};
 
 pub fn endpoints() -> Vec<Endpoint> {
     versions(|v, s| {
@@ -75,7 +74,11 @@ impl NewUserBody {
 }
 
 /// Either scope: CometChat's authOnly keys may create users.
-async fn create(State(state): State<AppState>, key: ApiKey, Json(body): Json<NewUserBody>) -> ApiResult<Reply<Value>> {
+async fn create(
+    State(state): State<AppState>,
+    key: ApiKey,
+    Json(body): Json<NewUserBody>,
+) -> ApiResult<Reply<Data<Value>>> {
     let new = NewUser {
         uid: body.uid.clone(),
         name: body.name.clone(),
@@ -94,13 +97,13 @@ async fn create(State(state): State<AppState>, key: ApiKey, Json(body): Json<New
     Ok(wire::data(user))
 }
 
-async fn get(FullAccess(app): FullAccess, Path(uid): Path<String>) -> ApiResult<Reply<Value>> {
+async fn get(FullAccess(app): FullAccess, Path(uid): Path<String>) -> ApiResult<Reply<Data<Value>>> {
     let user = app.ts.get_user(&uid).await.map_err(|e| ApiError::core(e, Ctx::AdminPath))?;
     Ok(wire::data(wire::user(&user)))
 }
 
 /// CometChat's optional `{"permanent": bool}` body is not read: deletion is always permanent.
-async fn delete(FullAccess(app): FullAccess, Path(uid): Path<String>) -> ApiResult<Reply<Value>> {
+async fn delete(FullAccess(app): FullAccess, Path(uid): Path<String>) -> ApiResult<Reply<Data<Success>>> {
     app.ts.delete_user(&uid).await.map_err(|e| ApiError::core(e, Ctx::AdminPath))?;
     let uid = uid.to_ascii_lowercase();
     tracing::info!(uid = %uid, "user deleted");

@@ -44,6 +44,8 @@ pub struct Capability(Arc<Inner>);
 struct Inner {
     grants: Grants,
     canonical: OnceLock<String>,
+    /// The canonical text as a JSON string: the `x-ably-capability` claim of a JWT.
+    quoted: OnceLock<String>,
 }
 
 impl PartialEq for Capability {
@@ -62,7 +64,7 @@ impl fmt::Debug for Capability {
 
 impl From<Grants> for Capability {
     fn from(grants: Grants) -> Self {
-        Capability(Arc::new(Inner { grants, canonical: OnceLock::new() }))
+        Capability(Arc::new(Inner { grants, canonical: OnceLock::new(), quoted: OnceLock::new() }))
     }
 }
 
@@ -119,6 +121,12 @@ impl Capability {
         self.0
             .canonical
             .get_or_init(|| serde_json::to_string(&self.0.grants).expect("a map of strings always serialises"))
+    }
+
+    /// [`canonical`](Self::canonical) as a JSON string literal, built once per value (JWTs
+    /// carry the capability as a string claim).
+    pub(crate) fn canonical_quoted(&self) -> &str {
+        self.0.quoted.get_or_init(|| serde_json::to_string(self.canonical()).expect("a string always serialises"))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -200,18 +208,18 @@ pub fn resource_matches(pattern: &str, resource: &str) -> bool {
     if p_ns != r_ns {
         return false;
     }
-    let p: Vec<&str> = p_rest.split(':').collect();
-    let r: Vec<&str> = r_rest.split(':').collect();
-    for (i, seg) in p.iter().enumerate() {
-        let last = i + 1 == p.len();
-        match r.get(i) {
+    // Segment by segment, without collecting: this runs for every grant a token asks for.
+    let (mut p, mut r) = (p_rest.split(':').peekable(), r_rest.split(':'));
+    while let Some(seg) = p.next() {
+        let last = p.peek().is_none();
+        match r.next() {
             None => return false,
-            Some(_) if *seg == "*" && last => return true,
-            Some(rs) if *seg == "*" || seg == rs => {}
+            Some(_) if seg == "*" && last => return true,
+            Some(rs) if seg == "*" || seg == rs => {}
             Some(_) => return false,
         }
     }
-    p.len() == r.len()
+    r.next().is_none()
 }
 
 /// `[queue]x` → (`[queue]`, `x`); an ordinary channel has no namespace.

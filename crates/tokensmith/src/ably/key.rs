@@ -15,7 +15,7 @@ pub struct Key {
 impl Key {
     pub fn new(name: impl Into<String>, secret: impl Into<Secret>) -> Result<Key> {
         let (name, secret) = (name.into(), secret.into());
-        if name.is_empty() || name.contains(':') || name.chars().any(char::is_whitespace) {
+        if name.is_empty() || name.chars().any(|c| c == ':' || c.is_whitespace()) {
             return Err(Error::invalid("key_name", "must be non-empty, without ':' or white space"));
         }
         if secret.is_empty() {

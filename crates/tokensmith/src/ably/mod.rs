@@ -3,13 +3,16 @@
 
 mod capability;
 mod jwt;
+mod jwt_claims;
+mod jwt_sign;
+mod jwt_verify;
 mod key;
 mod token_request;
 
 pub use capability::{Capability, OPERATIONS, resource_matches};
-pub use jwt::{
-    Claims, DEFAULT_TTL_MS, IssueOptions, TokenCheck, TokenDetails, decode_unverified, issue_token, verify_token,
-};
+pub use jwt::{Claims, DEFAULT_TTL_MS, IssueOptions, IssuedJwt, TokenDetails, issue_jwt, issue_token};
+pub use jwt_claims::ClaimsRef;
+pub use jwt_verify::{TokenCheck, decode_unverified, verify_token, verify_token_with};
 pub use key::Key;
 pub use token_request::{
     DEFAULT_WINDOW_MS, MIN_NONCE_LEN, MemoryNonceCache, NonceCache, RequestCheck, TokenParams, TokenRequest,

@@ -11,7 +11,7 @@ use super::{Tokensmith, limits};
 use crate::auth_token;
 use crate::crypto::sha256;
 use crate::error::{Error, Result};
-use crate::store::{TokenHash, TokenMeta, TokenRecord, User, token_id};
+use crate::store::{CheckedSession, TokenHash, TokenMeta, TokenRecord, User, token_id};
 
 /// A token as listed and returned: never the raw token. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,15 +171,17 @@ impl Tokensmith {
     pub async fn validate(&self, token: &str) -> Result<Session> {
         auth_token::check(token)?;
         let hash = sha256(token.as_bytes());
-        let (record, user) = self.store.get_session(self.app(), &hash).await?.ok_or(Error::AuthTokenNotFound)?;
+        let now = self.ctx.now_ms();
+        // Token, user and revocation in one store lookup (one statement on SQLite).
+        let found = self.store.get_checked_session(self.app(), &hash, now).await?;
+        let CheckedSession { token: record, user, revoked } = found.ok_or(Error::AuthTokenNotFound)?;
         if record.archived_at.is_some() {
             return Err(Error::AuthTokenNotFound);
         }
-        let now = self.ctx.now_ms();
         if let Some(exp) = record.expires_at.filter(|&e| now >= e) {
             return Err(Error::TokenExpired { by_secs: (now - exp) / 1000, vendor: None });
         }
-        if self.is_revoked(&user.uid, &hash, record.created_at).await? {
+        if revoked {
             return Err(Error::TokenRevoked);
         }
         Ok(Session { user, token: record.into() })

@@ -9,7 +9,7 @@ use crate::ably::{self, Claims, Key, TokenCheck, TokenParams, TokenRequest};
 use crate::agora::{self, AccessToken2, ServiceBody};
 use crate::auth_token;
 use crate::error::{Error, Result};
-use crate::store::{Revocation, TokenHash, hex};
+use crate::store::{Revocation, TokenHash, token_subject, uid_subject};
 
 /// Options of [`Tokensmith::revoke_subject`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,14 +32,6 @@ pub struct RevokeResult {
 /// The longest any token we verify can live (Agora chat 24 h, Ably 24 h); watermarks older
 /// than this can be forgotten.
 const LONGEST_TOKEN_MS: u64 = 86_400_000;
-
-fn uid_subject(uid: &str) -> String {
-    format!("uid:{uid}")
-}
-
-fn token_subject(hash: &TokenHash) -> String {
-    format!("token:{}", hex(hash))
-}
 
 impl Tokensmith {
     /// Revokes one token of any format. An auth token is deleted (with its push registration);

@@ -34,6 +34,7 @@ mod credential;
 mod engine;
 mod events;
 mod failure;
+mod forward;
 mod handle;
 mod options;
 mod provider;
@@ -45,6 +46,7 @@ mod timer;
 pub use backoff::Backoff;
 pub use credential::{Credential, TokenFormat};
 pub use events::{LogoutReason, SessionEvent};
+pub use forward::{Flusher, forward_events};
 pub use handle::{Session, SessionBuilder, SessionStats};
 pub use options::{
     AgoraCredential, AgoraTokenServer, AuthCallback, AuthMethod, AuthOptions, AuthUrl, CometChatLogin,

@@ -13,7 +13,10 @@ mod sqlite;
 
 pub use memory::MemoryStore;
 pub(crate) use model::hex;
-pub use model::{PushRegistration, Revocation, TokenCounts, TokenHash, TokenMeta, TokenRecord, User, token_id};
+pub use model::{
+    PushRegistration, Revocation, TokenCounts, TokenHash, TokenMeta, TokenRecord, User, token_id, token_subject,
+    uid_subject,
+};
 pub use redis::RedisStore;
 pub use sqlite::SqliteStore;
 
@@ -22,6 +25,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
+
+/// What [`Store::get_checked_session`] finds: a token, its user, and whether it is revoked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedSession {
+    pub token: TokenRecord,
+    pub user: User,
+    pub revoked: bool,
+}
 
 /// The atomic operations every backend provides. `app` namespaces everything.
 ///
@@ -51,6 +62,19 @@ pub trait Store: Send + Sync + 'static {
     async fn get_token(&self, app: &str, hash: &TokenHash) -> Result<Option<TokenRecord>>;
     /// A token with its user, in one lookup (the hot path of every authenticated call).
     async fn get_session(&self, app: &str, hash: &TokenHash) -> Result<Option<(TokenRecord, User)>>;
+    /// Everything `validate` asks, in one lookup where the backend can: the token, its user, and
+    /// whether a watermark in force at `now` covers the token (subjects [`uid_subject`] of its
+    /// user and [`token_subject`] of `hash`, issued at its `created_at`). `revoked` is only
+    /// computed for an active token (false for an archived one). By default `get_session`, then
+    /// `is_revoked`.
+    async fn get_checked_session(&self, app: &str, hash: &TokenHash, now: u64) -> Result<Option<CheckedSession>> {
+        let Some((token, user)) = self.get_session(app, hash).await? else {
+            return Ok(None);
+        };
+        let revoked = token.archived_at.is_none()
+            && self.is_revoked(app, &[uid_subject(&user.uid), token_subject(hash)], token.created_at, now).await?;
+        Ok(Some(CheckedSession { token, user, revoked }))
+    }
     /// Applies `patch` to an active token; `None` if absent or archived.
     async fn update_token(&self, app: &str, hash: &TokenHash, patch: &TokenMeta) -> Result<Option<TokenRecord>>;
     /// Deletes one token and its push registration; false if absent.

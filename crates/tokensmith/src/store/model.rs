@@ -118,8 +118,18 @@ pub struct PushRegistration {
     pub created_at: u64,
 }
 
+/// The revocation subject of a user (also the Ably client id and the Agora chat user id).
+pub fn uid_subject(uid: &str) -> String {
+    format!("uid:{uid}")
+}
+
+/// The revocation subject of one token: `token:` and the hex SHA-256 of its text.
+pub fn token_subject(hash: &TokenHash) -> String {
+    format!("token:{}", hex(hash))
+}
+
 /// A revocation watermark: tokens of `subject` issued before `issued_before` stop working at
-/// `applies_at` (Unix ms). `subject` is `uid:<uid>` (also the Ably client id) or `token:<sha256 hex>`.
+/// `applies_at` (Unix ms). `subject` is [`uid_subject`] or [`token_subject`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Revocation {

@@ -1,0 +1,265 @@
+//! Unit tests: the settings throughput depends on, the v1 → v2 migration, the writer's batch
+//! replay, and WAL pages read back through the buffering VFS.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rusqlite::StatementStatus;
+
+use super::schema::{MIGRATIONS, Role, connect, migrate};
+use super::writer::{Job, Pending, Writer, run_batch};
+use super::*;
+
+fn temp_db(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tokensmith-sqlite-unit-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("state.db")
+}
+
+fn cleanup(path: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// The settings the throughput depends on (see `connect`), checked rather than timed.
+#[test]
+fn new_files_get_small_pages_and_lookups_are_not_reprepared() {
+    let path = temp_db("settings");
+    let mut c = connect(Some(&path), Role::Writer).unwrap();
+    migrate(&mut c).unwrap();
+    let page_size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    assert_eq!(page_size, 1024);
+    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    for role in [Role::Writer, Role::Reader, Role::Checkpointer] {
+        let conn = connect(Some(&path), role).unwrap();
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        // FULL: a create that returned is on disk, and the WAL VFS relies on a sync per commit.
+        assert_eq!(sync, 2, "{role:?}");
+    }
+
+    c.execute("INSERT INTO users (app, uid, name, created_at) VALUES ('a', 'u', 'n', 1)", []).unwrap();
+    for k in 0..5u8 {
+        let sql = "INSERT INTO tokens (app, hash, uid, seq, redacted, created_at) VALUES ('a', ?1, 'u', ?2, 'r', 1)";
+        c.execute(sql, params![&[k; 32][..], k]).unwrap();
+    }
+    let reader = connect(Some(&path), Role::Reader).unwrap();
+    let lookup = |k: u8| {
+        let (app, hash, subject) = ("a".to_owned(), [k; 32], "token:x".to_owned());
+        let mut s = reader.prepare_cached(CHECKED_SESSION_SQL).unwrap();
+        let revoked: bool = s.query_row(params![app, &hash[..], subject, 5], |r| r.get(11)).unwrap();
+        assert!(!revoked);
+        s.get_status(StatementStatus::RePrepare)
+    };
+    for k in 0..5 {
+        assert_eq!(lookup(k), 0, "the session lookup was re-prepared");
+    }
+    drop((c, reader));
+    cleanup(&path);
+}
+
+/// The validate statement's revocation part: by user, by token, watermark timing.
+#[tokio::test]
+async fn checked_session_answers_revocation_in_the_same_lookup() {
+    let path = temp_db("checked");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
+    store.create_user("a", &user).await.unwrap();
+    let token = |hash: TokenHash, created_at| TokenRecord {
+        hash,
+        uid: "alice".into(),
+        redacted: "tks_…abcd".into(),
+        created_at,
+        expires_at: None,
+        archived_at: None,
+        meta: TokenMeta::default(),
+    };
+    store.insert_token("a", &token([1; 32], 1000), 0).await.unwrap();
+    store.insert_token("a", &token([2; 32], 3000), 0).await.unwrap();
+    let revoked = |hash: TokenHash, now| {
+        let store = &store;
+        async move { store.get_checked_session("a", &hash, now).await.unwrap().unwrap().revoked }
+    };
+    assert!(!revoked([1; 32], 5000).await);
+    let watermark =
+        |subject: String, applies_at| Revocation { subject, issued_before: 2000, applies_at, forget_after: u64::MAX };
+    store.add_revocation("a", &watermark(super::super::uid_subject("alice"), 4000)).await.unwrap();
+    assert!(!revoked([1; 32], 3999).await, "not in force yet");
+    assert!(revoked([1; 32], 4000).await);
+    assert!(!revoked([2; 32], 5000).await, "issued after the watermark");
+    store.add_revocation("a", &watermark(super::super::token_subject(&[2; 32]), 0)).await.unwrap();
+    assert!(!revoked([2; 32], 5000).await, "issued_before 2000 does not cover a token created at 3000");
+    let all = Revocation {
+        subject: super::super::token_subject(&[2; 32]),
+        issued_before: u64::MAX,
+        applies_at: 0,
+        forget_after: 6000,
+    };
+    store.add_revocation("a", &all).await.unwrap();
+    assert!(revoked([2; 32], 5000).await);
+    assert!(!revoked([2; 32], 6000).await, "forgotten");
+    assert!(store.get_checked_session("a", &[9; 32], 5000).await.unwrap().is_none());
+    drop(store);
+    cleanup(&path);
+}
+
+/// A v1 file (global `seq`, `archived_at` in the per-user index) upgrades to v2 with its
+/// tokens, counts and retention order intact.
+#[tokio::test]
+async fn a_v1_file_upgrades_to_v2() {
+    let path = temp_db("upgrade");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.execute_batch("PRAGMA user_version = 1").unwrap();
+        c.execute_batch(
+            "INSERT INTO users (app, uid, name, created_at, active) VALUES ('a', 'alice', 'A', 1, 2), ('a', 'bob', 'B', 1, 0)",
+        )
+        .unwrap();
+        // v1's global seq interleaves the users' tokens.
+        for (k, uid, created_at, archived_at) in
+            [(1u8, "alice", 10, Some(40)), (2, "bob", 20, Some(50)), (3, "alice", 30, None), (5, "alice", 50, None)]
+        {
+            c.execute(
+                "INSERT INTO tokens (app, hash, uid, redacted, created_at, archived_at) VALUES ('a', ?1, ?2, ?3, ?4, ?5)",
+                params![&[k; 32][..], uid, format!("r{k}"), created_at, archived_at],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let v: i64 =
+        connect(Some(&path), Role::Reader).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, MIGRATIONS.len() as i64);
+    let short = |h: &TokenHash| h[0];
+    let (page, counts) = store.list_tokens("a", "alice", 0, 10).await.unwrap();
+    assert_eq!(counts, TokenCounts { active: 2, archived: 1 });
+    assert_eq!(
+        page.iter().map(|t| (t.redacted.as_str(), t.archived_at)).collect::<Vec<_>>(),
+        [("r5", None), ("r3", None), ("r1", Some(40))]
+    );
+    let (_, bob) = store.list_tokens("a", "bob", 0, 10).await.unwrap();
+    assert_eq!(bob, TokenCounts { active: 0, archived: 1 });
+
+    // Retention carries on from the migrated state: the oldest active (r3) goes first.
+    let new = TokenRecord {
+        hash: [7; 32],
+        uid: "alice".into(),
+        redacted: "r7".into(),
+        created_at: 70,
+        expires_at: None,
+        archived_at: None,
+        meta: TokenMeta::default(),
+    };
+    let archived = store.insert_token("a", &new, 2).await.unwrap();
+    assert_eq!(archived.iter().map(short).collect::<Vec<_>>(), [3]);
+    let (page, counts) = store.list_tokens("a", "alice", 0, 10).await.unwrap();
+    assert_eq!(counts, TokenCounts { active: 2, archived: 2 });
+    assert_eq!(page.iter().map(|t| t.redacted.as_str()).collect::<Vec<_>>(), ["r7", "r5", "r3", "r1"]);
+    assert_eq!(page[2].archived_at, Some(70));
+    let session = store.get_checked_session("a", &[7; 32], 80).await.unwrap().unwrap();
+    assert_eq!((session.user.uid.as_str(), session.revoked), ("alice", false));
+    drop(store);
+
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    cleanup(&path);
+}
+
+/// A job that counts its runs and either writes a user and succeeds, writes one and fails, or
+/// fails without writing.
+fn job(uid: &str, outcome: &'static str, runs: &Arc<AtomicUsize>) -> (Box<dyn Job>, oneshot::Receiver<Result<()>>) {
+    let (tx, rx) = oneshot::channel();
+    let (uid, runs) = (uid.to_owned(), runs.clone());
+    let f = move |w: &Writer<'_>| {
+        let c = w.conn;
+        runs.fetch_add(1, Ordering::SeqCst);
+        if outcome == "refuse" {
+            return Err(Error::UserNotFound(uid.clone()));
+        }
+        c.execute("INSERT INTO users (app, uid, name, created_at) VALUES ('a', ?1, '', 0)", [&uid]).map_err(db_err)?;
+        if outcome == "fail" { Err(Error::StoreUnavailable("after writing".into())) } else { Ok(()) }
+    };
+    (Box::new(Pending::new(f, tx)), rx)
+}
+
+fn users(c: &Connection) -> Vec<String> {
+    let mut s = c.prepare("SELECT uid FROM users ORDER BY uid").unwrap();
+    s.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn a_job_failing_after_writing_is_undone_alone() {
+    let path = temp_db("replay");
+    let mut c = connect(Some(&path), Role::Writer).unwrap();
+    migrate(&mut c).unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+
+    // Refusals before writing need no replay.
+    let (mut batch, mut replies): (Vec<_>, Vec<_>) =
+        [job("a", "ok", &runs), job("b", "refuse", &runs), job("c", "ok", &runs)].into_iter().unzip();
+    run_batch(&Writer::new(&c), &mut batch).unwrap();
+    assert_eq!(runs.swap(0, Ordering::SeqCst), 3, "no replay");
+    for job in batch {
+        job.finish(Ok(()));
+    }
+    let codes: Vec<_> = replies.iter_mut().map(|r| r.try_recv().unwrap().err().map(|e| e.code())).collect();
+    assert_eq!(codes, [None, Some("USER_NOT_FOUND"), None]);
+    assert_eq!(users(&c), ["a", "c"]);
+
+    // A failure after writing: the batch runs again, each job in a savepoint.
+    let (mut batch, mut replies): (Vec<_>, Vec<_>) =
+        [job("d", "ok", &runs), job("e", "fail", &runs), job("f", "ok", &runs)].into_iter().unzip();
+    run_batch(&Writer::new(&c), &mut batch).unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 2 + 3, "d and e, then all three again");
+    for job in batch {
+        job.finish(Ok(()));
+    }
+    let codes: Vec<_> = replies.iter_mut().map(|r| r.try_recv().unwrap().err().map(|e| e.code())).collect();
+    assert_eq!(codes, [None, Some("STORE_UNAVAILABLE"), None]);
+    assert_eq!(users(&c), ["a", "c", "d", "f"]);
+    drop(c);
+    cleanup(&path);
+}
+
+/// A commit larger than one unix write (128 KiB) goes to the WAL whole, and pages a transaction
+/// spills to the WAL before committing are read back through the VFS's buffer; another
+/// connection (the default VFS) then reads the committed state intact.
+#[test]
+fn the_wal_buffer_commits_whole_and_serves_spilled_pages() {
+    for (cache_pages, spills) in [(8192, false), (16, true)] {
+        let path = temp_db(&format!("wal-{cache_pages}"));
+        let mut c = connect(Some(&path), Role::Writer).unwrap();
+        migrate(&mut c).unwrap();
+        c.execute_batch(&format!("PRAGMA cache_size = {cache_pages}")).unwrap();
+        c.execute_batch("BEGIN").unwrap();
+        for k in 0..4000u32 {
+            c.execute(
+                "INSERT INTO users (app, uid, name, created_at) VALUES ('a', ?1, ?2, 0)",
+                params![format!("user-{k:05}"), "n".repeat(40)],
+            )
+            .unwrap();
+        }
+        let n: i64 = c.query_row("SELECT COUNT(*) FROM users WHERE name LIKE 'n%'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 4000, "read back inside the transaction");
+        if spills {
+            // Spilled frames reached the file when they were read back (far below the flush size).
+            let wal = std::fs::metadata(path.with_extension("db-wal")).unwrap().len();
+            assert!(wal > 16 * 1024, "{wal} bytes of WAL before the commit");
+        }
+        c.execute_batch("COMMIT").unwrap();
+        let wal = std::fs::metadata(path.with_extension("db-wal")).unwrap().len();
+        assert!(wal > 200 * 1024, "{wal} bytes of WAL after the commit");
+
+        let other = rusqlite::Connection::open(&path).unwrap();
+        let n: i64 = other.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 4000);
+        let check: String = other.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        drop((c, other));
+        cleanup(&path);
+    }
+}
