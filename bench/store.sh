@@ -9,6 +9,7 @@
 #   bench/store.sh              # every row (the SQLite scale row fills 10M tokens: minutes)
 #   bench/store.sh --no-write   # print the table only
 #   bench/store.sh --quick      # 2k users for the scale row, 1 round: a fast, noisy check
+#   bench/store.sh --only sqlite[,scale,memory,redis]   # just those groups (unpinned); prints only
 #
 # STORE_BENCH_SCALE_USERS, STORE_BENCH_ROUNDS (default 3), STORE_BENCH_REDIS_TASKS (default 64)
 # and STORE_BENCH_DIR (where the SQLite files go) are passed through. The memory rows run pinned
@@ -20,19 +21,47 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 WRITE=1
+ONLY=""
+expect_only=0
 for arg in "$@"; do
+  if [ "$expect_only" = 1 ]; then
+    ONLY="$arg"
+    expect_only=0
+    continue
+  fi
   case "$arg" in
     --no-write) WRITE=0 ;;
+    --only) expect_only=1 ;;
+    --only=*) ONLY="${arg#--only=}" ;;
     --quick)
       export STORE_BENCH_SCALE_USERS="${STORE_BENCH_SCALE_USERS:-2000}"
       export STORE_BENCH_ROUNDS="${STORE_BENCH_ROUNDS:-1}"
       ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/store.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
+if [ "$expect_only" = 1 ]; then
+  echo "bench/store.sh: --only needs groups, e.g. --only sqlite" >&2
+  exit 2
+fi
 
 say() { printf '\n==> %s\n' "$*" >&2; }
+
+# --only: some groups, printed and not written (a partial table would replace the full one).
+if [ -n "$ONLY" ]; then
+  read -r -a groups <<<"${ONLY//,/ }"
+  for g in "${groups[@]}"; do
+    case "$g" in
+      memory | sqlite | scale | redis) ;;
+      *) echo "bench/store.sh: unknown group $g (groups: memory, sqlite, scale, redis)" >&2; exit 2 ;;
+    esac
+  done
+  say "Building the store bench in release (cargo bench -p tokensmith --bench store --no-run)"
+  cargo bench -p tokensmith --bench store --no-run >&2
+  say "Groups ${groups[*]} (cargo bench -p tokensmith --bench store -- ${groups[*]}); not written to docs/benchmarks.md"
+  exec cargo bench -p tokensmith --bench store -- "${groups[@]}"
+fi
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 PYTHON="${PYTHON:-python3}"
 OUT="$(mktemp -d)"

@@ -75,14 +75,18 @@ impl SqliteStore {
 
     /// Runs `f` on the writer inside the next transaction; resolves once that is committed.
     /// `f` may run twice (see `writer::run_jobs`): it reads what it captured, never moves it out.
+    async fn submit<R: Send + 'static>(&self, f: impl FnMut(&Writer<'_>) -> Result<R> + Send + 'static) -> Result<R> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(Box::new(Pending::new(f, tx))).map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// [`submit`](Self::submit) for statements that only need the connection.
     async fn write<R: Send + 'static>(
         &self,
         mut f: impl FnMut(&Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {
-        let (tx, rx) = oneshot::channel();
-        let job = Pending::new(move |w: &Writer<'_>| f(w.conn), tx);
-        self.writer.send(Box::new(job)).map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
+        self.submit(move |w: &Writer<'_>| f(w.conn)).await
     }
 
     /// Runs a read on a pooled reader connection (point lookups; cheap enough to run inline).
@@ -234,10 +238,7 @@ impl Store for SqliteStore {
 
     async fn insert_token(&self, app: &str, token: &TokenRecord, keep: u32) -> Result<Vec<TokenHash>> {
         let (app, t) = (app.to_owned(), token.clone());
-        let (tx, rx) = oneshot::channel();
-        let job = Pending::new(move |w: &Writer<'_>| insert_token_in(w, &app, &t, keep), tx);
-        self.writer.send(Box::new(job)).map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
+        self.submit(move |w: &Writer<'_>| insert_token_in(w, &app, &t, keep)).await
     }
 
     async fn list_tokens(

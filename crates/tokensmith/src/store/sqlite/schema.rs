@@ -85,7 +85,7 @@ pub(super) enum Role {
 /// Opens a connection with the store's settings (each one's reason is next to it).
 pub(super) fn connect(path: Option<&Path>, role: Role) -> Result<Connection> {
     let conn = match path {
-        // Through the VFS that hands the WAL to the kernel in one write per commit.
+        // Through the VFS that hands a commit's WAL frames to the kernel together (wal_vfs.rs).
         Some(p) => Connection::open_with_flags_and_vfs(p, OpenFlags::default(), wal_vfs::name()?),
         None => Connection::open_in_memory(),
     }

@@ -263,3 +263,29 @@ fn the_wal_buffer_commits_whole_and_serves_spilled_pages() {
         cleanup(&path);
     }
 }
+
+/// With the checkpoint thread and the writer's hook, the WAL starts over instead of growing:
+/// three times its limit written in 256 KiB commits leave it near the limit, and every row there.
+#[test]
+fn the_wal_stays_bounded() {
+    use super::writer::{WAL_LIMIT, start_checkpointer};
+    let path = temp_db("bounded");
+    let mut c = connect(Some(&path), Role::Writer).unwrap();
+    migrate(&mut c).unwrap();
+    start_checkpointer(&path, &mut c).unwrap();
+    c.execute_batch("CREATE TABLE filler (k INTEGER PRIMARY KEY, v BLOB)").unwrap();
+    let commits = 3 * WAL_LIMIT / (256 << 10);
+    for n in 0..commits {
+        c.execute_batch("BEGIN").unwrap();
+        for k in 0..64 {
+            c.execute("INSERT INTO filler (k, v) VALUES (?1, zeroblob(4000))", [n * 64 + k]).unwrap();
+        }
+        c.execute_batch("COMMIT").unwrap();
+    }
+    let wal = std::fs::metadata(path.with_extension("db-wal")).unwrap().len() as i64;
+    assert!(wal < WAL_LIMIT + (8 << 20), "{wal} bytes of WAL");
+    let rows: i64 = c.query_row("SELECT COUNT(*) FROM filler", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, commits * 64);
+    drop(c);
+    cleanup(&path);
+}

@@ -1,10 +1,10 @@
-//! A VFS over SQLite's own `unix` VFS that hands the WAL to the kernel in one `pwrite` per commit.
+//! A VFS over SQLite's own `unix` VFS that hands a commit's WAL frames to the kernel together.
 //!
 //! SQLite writes each WAL frame with two `pwrite`s (a 24-byte header, then the page): with 1 KiB
-//! pages and a few hundred creates per group commit that was thousands of system calls per
-//! commit, the largest share of the writer thread's time. Here consecutive WAL writes are
-//! gathered in a buffer and written at once before the WAL is synced (or read, resized, closed).
-//! Every other file (the database, its `-shm`) is `unix`'s own, untouched.
+//! pages and a hundred or more creates per group commit that was well over a thousand system
+//! calls per commit, the largest share of the writer thread's time. Here consecutive WAL writes
+//! are gathered in a buffer and written in 64 KiB pieces before the WAL is synced (or read,
+//! resized, closed). Every other file (the database, its `-shm`) is `unix`'s own, untouched.
 //!
 //! Why it is safe: the store runs with `synchronous = FULL`, so every commit syncs the WAL
 //! (flushing this buffer first) before SQLite publishes the new frames in the shared WAL index;

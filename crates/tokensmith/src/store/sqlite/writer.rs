@@ -130,7 +130,7 @@ fn run_jobs(w: &Writer<'_>, batch: &mut [Box<dyn Job>]) -> Result<()> {
 /// WAL bytes between two background checkpoints: pages rewritten meanwhile are copied once.
 const CHECKPOINT_EVERY: i64 = 4 << 20;
 /// WAL bytes past which the writer checkpoints by itself, right after its commit.
-const WAL_LIMIT: i64 = 32 << 20;
+pub(super) const WAL_LIMIT: i64 = 32 << 20;
 
 /// Copies committed WAL pages back into the database file on a connection and thread of its
 /// own, so that the writer rarely spends its time on that copy. The writer's WAL hook wakes it
