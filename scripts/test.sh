@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A test run builds once: incremental caches would double target/'s size for nothing.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 section() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -1,7 +1,7 @@
 //! The Ably token authority over loopback: requestToken (signed and Basic), revokeTokens, /time,
 //! and the `/auth/ably` authUrl. Time is frozen, so windows and revocations are exact.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Admin routes over loopback: users and auth tokens with CometChat's shapes, status/code pairs,
 //! key scopes, `/v3.0` aliases and app selection.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

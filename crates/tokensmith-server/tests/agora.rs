@@ -1,7 +1,7 @@
 //! The Agora chat token server over loopback: every route needs a caller credential, and the
 //! tokens it mints verify with the app certificate.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

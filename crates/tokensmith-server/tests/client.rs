@@ -1,6 +1,6 @@
 //! Client routes over loopback, with the user's own `authtoken`: `/v3.0/me` and `/v2/tokens`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

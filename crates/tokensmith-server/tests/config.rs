@@ -1,7 +1,7 @@
 //! Configuration: a TOML file serves as written, and every invalid setting stops `serve` with
 //! a message that names the setting but never shows a secret.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

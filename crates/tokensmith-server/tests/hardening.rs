@@ -2,7 +2,7 @@
 //! capped, credentials are rate limited, slow requests time out, and shutdown lets in-flight
 //! requests finish.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `/openapi.json` documents every route of the issue, and a successful call of every documented
 //! operation answers what its schema says (checked by a small JSON Schema subset validator).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

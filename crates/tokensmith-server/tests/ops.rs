@@ -1,6 +1,6 @@
 //! Operations routes over loopback: health, readiness, metrics.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

@@ -2,8 +2,8 @@
 //! (`/auth/ably`) and token authority (`/keys/{keyName}/requestToken`, `/time`). Requests are
 //! counted at the service (`/metrics`); time moves only when a test advances the manual timer.
 
-mod common;
-mod session_support;
+use crate::common;
+use crate::session_support;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,8 +1,8 @@
 //! A session on the service's Agora token server (`POST /generate-user-token`): fetched at start,
 //! renewed ahead of the AccessToken2's own expiry (Agora's `onTokenWillExpire` flow).
 
-mod common;
-mod session_support;
+use crate::common;
+use crate::session_support;
 
 use common::{AGORA_APP_ID, AGORA_CERT, APP, AUTH_ONLY_KEY, FULL_KEY};
 use session_support::*;

@@ -2,8 +2,8 @@
 //! `logout` (`DELETE /v3.0/me`), and the session ending itself when the service no longer knows
 //! its auth token (archived by retention, deleted).
 
-mod common;
-mod session_support;
+use crate::common;
+use crate::session_support;
 
 use common::APP;
 use session_support::*;

@@ -3,7 +3,7 @@
 //! secrets kept out of errors. Waits are recorded, not slept: attempts are counted, never timed.
 #![cfg(feature = "client")]
 
-mod client_stub;
+use crate::client_stub;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

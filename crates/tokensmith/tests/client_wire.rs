@@ -4,7 +4,7 @@
 //! tests/vectors/errors.json (`codes`, `server_responses`).
 #![cfg(feature = "client")]
 
-mod client_stub;
+use crate::client_stub;
 
 use std::sync::Arc;
 

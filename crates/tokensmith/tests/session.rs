@@ -1,7 +1,7 @@
 //! The renewal engine's rules, on a manual clock: single flight, renewal time, token errors,
 //! backoff, terminal stops, events, and the session's lifetime.
 
-mod session_support;
+use crate::session_support;
 
 use std::sync::{Arc, Mutex};
 

@@ -2,8 +2,8 @@
 //! form, parameter precedence, headers) and how each answer is read (ably-token-auth §7).
 #![cfg(feature = "client")]
 
-mod client_stub;
-mod session_support;
+use crate::client_stub;
+use crate::session_support;
 
 use client_stub::{Canned, Stub};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The local providers (Ably key, Ably authCallback with a TokenRequest exchange, a function)
 //! and the engine against the real in-process retention service: revocation, archiving, logout.
 
-mod session_support;
+use crate::session_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -67,7 +67,7 @@ fn durability_child() {
 fn sigkill_mid_load_loses_nothing_that_returned() {
     let dir = TempDir::new("kill");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "durability_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "sqlite_durability::durability_child", "--nocapture", "--test-threads=1"])
         .env(CHILD_DB, dir.db())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -154,4 +154,81 @@ fn schema_is_versioned() {
     let e = runtime().block_on(Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())).err().unwrap();
     assert_eq!(e.code(), "STORE_UNAVAILABLE");
     assert!(e.to_string().contains("newer"), "{e}");
+}
+
+/// Forks again and again while the store is busy on every thread (writer, checkpointer,
+/// readers); each child opens the same file and must work. A fork that lands while another
+/// thread is inside SQLite leaves a mutex it held locked in the child for ever, and the child's
+/// first connection hangs — Python's `os.fork()` and `multiprocessing`, pre-forking servers.
+#[cfg(unix)]
+#[test]
+fn a_child_forked_mid_load_opens_the_same_file_and_works() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let dir = TempDir::new("fork");
+    let url = format!("sqlite://{}", dir.db());
+    let rt = runtime();
+    let ts = rt.block_on(async {
+        let ts = Tokensmith::open(&url, Config::default()).await.unwrap();
+        ts.create_user(NewUser { uid: "alice".into(), ..Default::default() }).await.unwrap();
+        ts
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    for _ in 0..4 {
+        let (ts, stop) = (ts.clone(), stop.clone());
+        rt.spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let t = ts.create_auth_token("alice", TokenMeta::default()).await.unwrap();
+                ts.validate(&t.auth_token).await.unwrap();
+            }
+        });
+    }
+    for round in 0..40 {
+        std::thread::sleep(Duration::from_millis(3));
+        // SAFETY: the child runs only what is fork-safe here — a new runtime over a new store on
+        // its own threads — and leaves with `_exit`, never returning into the test harness.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = std::panic::catch_unwind(|| {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let ts = Tokensmith::open(&url, Config::default()).await?;
+                    let uid = format!("child-{round}");
+                    let made = ts
+                        .create_user(NewUser { uid: uid.clone(), with_auth_token: true, ..Default::default() })
+                        .await?;
+                    let session = ts.validate(&made.auth_token.unwrap().auth_token).await?;
+                    Ok::<_, tokensmith::Error>(session.user.uid == uid)
+                })
+            });
+            unsafe { libc::_exit(if matches!(ok, Ok(Ok(true))) { 0 } else { 1 }) };
+        }
+        assert!(pid > 0, "fork failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut status = 0;
+            // SAFETY: waits for our own child; `status` is a valid out-pointer.
+            if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+                assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: the child failed");
+                break;
+            }
+            if Instant::now() > deadline {
+                // SAFETY: our own child, still running.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                panic!("round {round}: the forked child hung opening the store");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    // The parent kept working too, and sees what every child wrote.
+    rt.block_on(async {
+        let t = ts.create_auth_token("alice", TokenMeta::default()).await.unwrap();
+        assert_eq!(ts.validate(&t.auth_token).await.unwrap().user.uid, "alice");
+        for round in 0..40 {
+            assert!(ts.get_user(&format!("child-{round}")).await.is_ok(), "child-{round}");
+        }
+    });
 }

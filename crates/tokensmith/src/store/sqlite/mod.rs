@@ -4,6 +4,7 @@
 //! `writer.rs`). Reads run on a small pool of reader connections, which WAL never blocks behind
 //! the writer. Measurements behind the choices: docs/benchmarks.md (retention stores).
 
+mod fork_guard;
 mod retention;
 mod schema;
 mod wal_vfs;
@@ -52,6 +53,14 @@ fn stopped() -> Error {
     Error::StoreUnavailable("sqlite writer stopped".into())
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the pooled readers calls into SQLite (see `fork_guard`).
+        let _inside = fork_guard::enter();
+        self.readers.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// `:memory:` gives a private in-memory database.
@@ -60,6 +69,7 @@ impl SqliteStore {
         if let Some(dir) = path.as_ref().and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::StoreUnavailable(format!("sqlite: {e}")))?;
         }
+        let _inside = fork_guard::enter();
         let mut conn = connect(path.as_deref(), Role::Writer)?;
         migrate(&mut conn)?;
         if let Some(path) = &path {
@@ -95,6 +105,7 @@ impl SqliteStore {
             return self.write(f).await;
         };
         let mut f = f;
+        let _inside = fork_guard::enter();
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,

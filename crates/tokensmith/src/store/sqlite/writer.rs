@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 use tokio::sync::oneshot;
 
+use super::fork_guard;
 use super::retention::InsertStatements;
 use super::schema::{Role, connect};
 use super::{db_err, run};
@@ -77,16 +78,23 @@ where
 
 /// The writer loop: take one job, then everything queued behind it, and commit them together.
 pub(super) fn write_loop(conn: Connection, jobs: mpsc::Receiver<Box<dyn Job>>) {
+    let inside = fork_guard::enter();
     let w = Writer::new(&conn);
+    drop(inside);
     let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
+        let inside = fork_guard::enter();
         let outcome = run_batch(&w, &mut batch);
+        drop(inside);
         for job in batch.drain(..) {
             job.finish(outcome.as_ref().map(|_| ()));
         }
     }
+    let _inside = fork_guard::enter();
+    drop(w);
+    drop(conn);
 }
 
 /// One transaction for the whole batch; `Err` (for every job) if it did not commit.
@@ -149,9 +157,12 @@ pub(super) fn start_checkpointer(path: &Path, writer: &mut Connection) -> Result
         .spawn(move || {
             // Ends when the writer's connection (and with it the hook holding `wake`) is gone.
             while woken.recv().is_ok() {
+                let _inside = fork_guard::enter();
                 // Best effort: SQLITE_BUSY (the writer is checkpointing) waits for the next turn.
                 let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
             }
+            let _inside = fork_guard::enter();
+            drop(conn);
         })
         .map_err(|e| Error::StoreUnavailable(format!("cannot start the checkpoint thread: {e}")))?;
     let mut woken_at = 0;
