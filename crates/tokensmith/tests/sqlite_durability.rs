@@ -148,7 +148,7 @@ fn schema_is_versioned() {
     });
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, 2, "v2: tokens keyed by hash, retention marks on the user row");
+    assert_eq!(v, 3, "v3: the hash index keys on the hash's prefix");
     conn.execute_batch("PRAGMA user_version = 99").unwrap();
     drop(conn);
     let e = runtime().block_on(Tokensmith::open(&format!("sqlite://{}", dir.db()), Config::default())).err().unwrap();

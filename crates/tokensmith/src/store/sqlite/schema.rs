@@ -9,7 +9,7 @@ use super::{db_err, wal_vfs};
 use crate::error::{Error, Result};
 
 /// Applied in order on open; `PRAGMA user_version` records how many ran.
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = r"
     CREATE TABLE users (
@@ -71,6 +71,15 @@ const V2: &str = r"
             last_seq + 1),
         active = (SELECT COUNT(*) FROM tokens t WHERE t.app = users.app AND t.uid = users.uid AND t.archived_at IS NULL);
 ";
+/// v3: the hash index keys on the hash's first 8 bytes, not on `(hash, app)`. Its entries are a
+/// third the size, so a random insert splits pages a third as often: fewer pages written per
+/// create and a shallower tree to seek. The bytes are random, so a prefix names one token but
+/// for a 2^-64 chance; every lookup also compares the whole hash and the app (see `BY_HASH`).
+const V3: &str = r"
+    DROP INDEX tokens_by_hash;
+    CREATE INDEX tokens_by_prefix ON tokens (substr(hash, 1, 8));
+";
+
 /// Which connection [`connect`] opens.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub(super) enum Role {

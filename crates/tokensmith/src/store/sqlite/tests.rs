@@ -1,5 +1,5 @@
-//! Unit tests: the settings throughput depends on, the v1 → v2 migration, the writer's batch
-//! replay, and WAL pages read back through the buffering VFS.
+//! Unit tests: the settings throughput depends on, the plans of lookups by hash, the v1 → latest
+//! migration, the writer's batch replay, and WAL pages read back through the buffering VFS.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,10 +103,40 @@ async fn checked_session_answers_revocation_in_the_same_lookup() {
     cleanup(&path);
 }
 
-/// A v1 file (global `seq`, `archived_at` in the per-user index) upgrades to v2 with its
+/// Every lookup by hash seeks the index on the hash's prefix (schema v3): a plan that scanned
+/// would still answer right, only slowly, so the plans are checked here.
+#[test]
+fn lookups_by_hash_seek_the_prefix_index() {
+    let path = temp_db("plans");
+    let mut c = connect(Some(&path), Role::Writer).unwrap();
+    migrate(&mut c).unwrap();
+    let by_hash = [
+        CHECKED_SESSION_SQL.to_owned(),
+        SESSION_SQL.to_owned(),
+        format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE {BY_HASH}"),
+        format!("UPDATE tokens SET meta = ?3 WHERE {BY_HASH}"),
+        format!("DELETE FROM tokens WHERE {BY_HASH} RETURNING uid"),
+    ];
+    for sql in by_hash {
+        let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = s
+            .query_map(rusqlite::params_from_iter(vec![rusqlite::types::Null; s.parameter_count()]), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.starts_with("SEARCH") && step.contains("USING INDEX tokens_by_prefix")),
+            "{sql}: {plan:?}"
+        );
+    }
+    drop(c);
+    cleanup(&path);
+}
+
+/// A v1 file (global `seq`, `archived_at` in the per-user index) upgrades to the latest with its
 /// tokens, counts and retention order intact.
 #[tokio::test]
-async fn a_v1_file_upgrades_to_v2() {
+async fn a_v1_file_upgrades_to_the_latest() {
     let path = temp_db("upgrade");
     {
         let c = rusqlite::Connection::open(&path).unwrap();
