@@ -6,9 +6,11 @@
 //! ever, and the child's first connection to the same file hangs — Python's `multiprocessing`,
 //! pre-forking servers and `os.fork()` in tests all open their own store after a fork.
 //!
-//! So every call into SQLite runs inside [`enter`]; a `pthread_atfork` prepare handler holds new
-//! calls back and waits for those in flight (a batch's commit and fsync at most), and fork's
-//! parent and child handlers let calls in again. Calls nest freely on one thread.
+//! It also leaves a lock SQLite counts as held (the child's writes then fail busy). So every call
+//! into SQLite runs inside [`enter`]; a `pthread_atfork` prepare handler holds new calls back and
+//! waits for those in flight (a batch's commit and fsync; longer only while a call waits out the
+//! busy timeout for another process's lock), and fork's parent and child handlers let calls in
+//! again. Calls nest freely on one thread.
 
 /// Held while a thread calls into SQLite; `fork()` waits until none is held.
 /// Not `Send`: the count it holds is this thread's.
