@@ -175,11 +175,17 @@ fn a_child_forked_mid_load_opens_the_same_file_and_works() {
         ts.create_user(NewUser { uid: "alice".into(), ..Default::default() }).await.unwrap();
         ts
     });
-    let stop = Arc::new(AtomicBool::new(false));
+    // The load runs while the test forks and pauses while the child works: what goes wrong is
+    // decided at the fork, and a busy parent would only starve the child's writes.
+    let (stop, paused) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
     for _ in 0..4 {
-        let (ts, stop) = (ts.clone(), stop.clone());
+        let (ts, stop, paused) = (ts.clone(), stop.clone(), paused.clone());
         rt.spawn(async move {
             while !stop.load(Ordering::Relaxed) {
+                if paused.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
                 let t = ts.create_auth_token("alice", TokenMeta::default()).await.unwrap();
                 ts.validate(&t.auth_token).await.unwrap();
             }
@@ -187,7 +193,7 @@ fn a_child_forked_mid_load_opens_the_same_file_and_works() {
     }
     const ROUNDS: usize = 12; // without the guard the first one fails
     for round in 0..ROUNDS {
-        std::thread::sleep(Duration::from_millis(3));
+        std::thread::sleep(Duration::from_millis(5)); // the load is in full swing again
         // SAFETY: the child runs only what is fork-safe here — a new runtime over a new store on
         // its own threads — and leaves with `_exit`, never returning into the test harness.
         let pid = unsafe { libc::fork() };
@@ -207,12 +213,14 @@ fn a_child_forked_mid_load_opens_the_same_file_and_works() {
             unsafe { libc::_exit(if matches!(ok, Ok(Ok(true))) { 0 } else { 1 }) };
         }
         assert!(pid > 0, "fork failed");
+        paused.store(true, Ordering::Relaxed);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut status = 0;
             // SAFETY: waits for our own child; `status` is a valid out-pointer.
             if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
                 assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "round {round}: the child failed");
+                paused.store(false, Ordering::Relaxed);
                 break;
             }
             if Instant::now() > deadline {
