@@ -9,6 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const Ably = require('ably')
 const ts = require('tokensmith')
+const { rejected } = require('./helpers')
 
 let server
 let admin
@@ -84,15 +85,6 @@ async function until(check, timeoutMs = 5000, what = 'condition') {
   }
 }
 
-/** A rejection's error, failing the test if the promise resolved. */
-async function rejected(promise) {
-  try {
-    await promise
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a rejection')
-}
 
 /** `route status` for each logged request, e.g. `authUrl 200`, `token 401/40141`. */
 function summary(entries) {

@@ -3,6 +3,7 @@
 const http = require('node:http')
 const Ably = require('ably')
 const ts = require('tokensmith')
+const { rejected } = require('./helpers')
 const { agora } = ts
 
 let server
@@ -15,15 +16,6 @@ beforeAll(async () => {
 
 afterAll(() => server.close())
 
-/** A rejection's error, failing the test if the promise resolved. */
-async function rejected(promise) {
-  try {
-    await promise
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('serve()', () => {
   test('listens on loopback with a generated app, credentials not enumerable', async () => {

@@ -1,4 +1,4 @@
-// Shared helpers of the jest suite: the vector files and a strict "this must throw".
+// Shared helpers of the jest suite: the vector files and a strict "this must throw" / "reject".
 const fs = require('node:fs')
 const path = require('node:path')
 
@@ -20,7 +20,17 @@ function thrown(fn) {
   throw new Error('expected the call to throw, but it returned')
 }
 
+/** Awaits the promise and returns what it rejected with; fails the test if it fulfilled. */
+async function rejected(promise) {
+  try {
+    await promise
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected the promise to reject, but it fulfilled')
+}
+
 /** The error class name for each stable code: the contract the package must implement. */
 const CLASS_BY_CODE = loadVectors('errors.json').codes
 
-module.exports = { loadVectors, thrown, CLASS_BY_CODE, REPO_ROOT }
+module.exports = { loadVectors, thrown, rejected, CLASS_BY_CODE, REPO_ROOT }

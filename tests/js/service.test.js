@@ -8,7 +8,7 @@ const path = require('node:path')
 const util = require('node:util')
 const { spawn, spawnSync } = require('node:child_process')
 const tokensmith = require('tokensmith')
-const { REPO_ROOT } = require('./helpers')
+const { REPO_ROOT, rejected } = require('./helpers')
 
 const {
   Tokensmith,
@@ -29,18 +29,9 @@ const {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** What a promise rejected with; fails the test if it fulfilled. */
-async function rejection(promise) {
-  try {
-    await promise
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected the promise to reject, but it fulfilled')
-}
 
 async function expectRejects(promise, Cls, props) {
-  const err = await rejection(promise)
+  const err = await rejected(promise)
   expect(err).toBeInstanceOf(Cls)
   if (Cls !== TypeError) expect(err).toBeInstanceOf(TokensmithError)
   if (props) expect(err).toMatchObject(props)
