@@ -8,7 +8,7 @@
 //!
 //! It also leaves a lock SQLite counts as held (the child's writes then fail busy). So every call
 //! into SQLite runs inside [`enter`]; a `pthread_atfork` prepare handler holds new calls back and
-//! waits for those in flight (a batch's commit and fsync; longer only while a call waits out the
+//! waits for those in flight (a batch's commit; longer only while a call waits out the
 //! busy timeout for another process's lock), and fork's parent and child handlers let calls in
 //! again. Calls nest freely on one thread.
 

@@ -1,8 +1,10 @@
 //! `sqlite://PATH`: the embedded default. One file in WAL mode with `synchronous = FULL`, so a
 //! call that returned is on disk. Writes go to one writer thread that commits whatever has
-//! queued up in a single transaction (group commit: concurrent creates share one fsync; see
-//! `writer.rs`). Reads run on a small pool of reader connections, which WAL never blocks behind
-//! the writer. Measurements behind the choices: docs/benchmarks.md (retention stores).
+//! queued up in a single transaction (group commit: concurrent creates share one fsync); a sync
+//! thread runs that fsync while the writer goes on with the next batch, and answers the batch's
+//! callers after it (`writer.rs`, `wal_vfs.rs`). Reads run on a small pool of reader
+//! connections, which WAL never blocks behind the writer; they may see a write a moment before
+//! its call returns. Measurements behind the choices: docs/benchmarks.md (retention stores).
 
 mod fork_guard;
 mod retention;
@@ -26,7 +28,7 @@ use super::{
 use crate::error::{Error, Result};
 use retention::insert_token_in;
 use schema::{Role, connect, migrate};
-use writer::{Job, Pending, Writer, start_checkpointer, write_loop};
+use writer::{Job, Pending, Writer, start_checkpointer};
 
 /// Reader connections kept for reuse.
 const READERS: usize = 8;
@@ -75,12 +77,8 @@ impl SqliteStore {
         if let Some(path) = &path {
             start_checkpointer(path, &mut conn)?;
         }
-        let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, rx))
-            .map_err(|e| Error::StoreUnavailable(format!("cannot start the writer thread: {e}")))?;
-        Ok(SqliteStore { writer: tx, readers: Mutex::new(Vec::new()), path })
+        let writer = writer::start(conn)?;
+        Ok(SqliteStore { writer, readers: Mutex::new(Vec::new()), path })
     }
 
     /// Runs `f` on the writer inside the next transaction; resolves once that is committed.

@@ -319,3 +319,44 @@ fn the_wal_stays_bounded() {
     drop(c);
     cleanup(&path);
 }
+
+/// A commit's WAL sync runs on the sync thread, and its callers hear back only after it: when
+/// that sync fails they get STORE_UNAVAILABLE, and so does every later write until the store is
+/// reopened (the kernel may have dropped what it could not write). Reads go on meanwhile.
+#[tokio::test]
+async fn a_failed_wal_sync_fails_its_writes_and_stops_later_ones() {
+    let path = temp_db("sync-fails");
+    let wal = format!("{}-wal", path.display());
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
+    store.create_user("a", &user).await.unwrap();
+    let token = |k: u8| TokenRecord {
+        hash: [k; 32],
+        uid: "alice".into(),
+        redacted: "tks_…abcd".into(),
+        created_at: 1000,
+        expires_at: None,
+        archived_at: None,
+        meta: TokenMeta::default(),
+    };
+    store.insert_token("a", &token(1), 0).await.unwrap();
+    store.insert_token("a", &token(2), 0).await.unwrap();
+
+    super::wal_vfs::failing::set(&wal, true);
+    let failed = store.insert_token("a", &token(3), 0).await.unwrap_err();
+    super::wal_vfs::failing::set(&wal, false);
+    assert!(matches!(&failed, Error::StoreUnavailable(m) if m.contains("sync of the WAL failed")), "{failed:?}");
+    let later = store.insert_token("a", &token(4), 0).await.unwrap_err();
+    assert!(matches!(&later, Error::StoreUnavailable(m) if m.contains("reopened")), "{later:?}");
+    assert!(store.get_token("a", &[1; 32]).await.unwrap().is_some(), "reads go on");
+    drop(store);
+
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    for k in [1, 2] {
+        assert!(store.get_token("a", &[k; 32]).await.unwrap().is_some(), "token {k} was answered: it stays");
+    }
+    assert!(store.get_token("a", &[4; 32]).await.unwrap().is_none(), "token 4 was refused: never written");
+    store.insert_token("a", &token(5), 0).await.unwrap();
+    drop(store);
+    cleanup(&path);
+}

@@ -1,4 +1,5 @@
-//! A VFS over SQLite's own `unix` VFS that hands a commit's WAL frames to the kernel together.
+//! A VFS over SQLite's own `unix` VFS that hands a commit's WAL frames to the kernel together,
+//! and lets the writer thread sync a commit on another thread.
 //!
 //! SQLite writes each WAL frame with two `pwrite`s (a 24-byte header, then the page): with 1 KiB
 //! pages and a hundred or more creates per group commit that was well over a thousand system
@@ -12,9 +13,18 @@
 //! only a transaction that had not committed, as without the buffer. A write that fails is
 //! reported by the sync that flushes it, which fails the commit. With `synchronous` below FULL
 //! frames could be published while still buffered: `connect` never sets that.
-
+//!
+//! Deferred syncs ([`deferring`]): the commit's frames are written, but the `fsync` is left owed
+//! to the caller, which runs it on another thread while the writer goes on with the next batch,
+//! and answers the batch only after it (writer.rs). A crash before that sync can lose the commit
+//! — and every later one, which the WAL's running checksum chains to it — but no call that
+//! returned. Syncs stay in place where the order of writes matters: a WAL header (written when
+//! the WAL starts over), a handle's first sync (it also syncs the directory of a new WAL), and
+//! checkpoints (they copy frames into the database only once the WAL holding them is synced).
+use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, c_int, c_void};
-use std::sync::OnceLock;
+use std::fs::File;
+use std::sync::{Arc, OnceLock};
 
 use rusqlite::ffi;
 
@@ -28,6 +38,75 @@ const FLUSH_AT: usize = 4 << 20;
 /// Largest piece handed to unix's `xWrite`: it writes at most 128 KiB − 1 per call (and
 /// reports a longer write as a full disk).
 const WRITE_CHUNK: usize = 64 << 10;
+
+/// Bytes of the WAL header; a write below this offset starts the WAL over.
+const WAL_HEADER: i64 = 32;
+
+thread_local! {
+    /// On while [`deferring`] runs a commit on this thread.
+    static DEFER: Cell<bool> = const { Cell::new(false) };
+    /// The WAL whose sync a deferred commit left owed.
+    static OWED: RefCell<Option<Arc<SyncFile>>> = const { RefCell::new(None) };
+}
+
+/// Our own descriptor of a WAL, to sync it from another thread.
+struct SyncFile {
+    file: File,
+    #[cfg_attr(not(test), allow(dead_code))]
+    path: String,
+}
+
+/// A WAL sync a commit left owed: until it has run, the commit may not survive a power loss.
+pub(super) struct OwedSync(Arc<SyncFile>);
+
+impl OwedSync {
+    /// Syncs the WAL: every frame written before this call starts (`fsync` works on the file,
+    /// whichever descriptor asks).
+    pub(super) fn sync(&self) -> std::io::Result<()> {
+        #[cfg(test)]
+        if failing::is(&self.0.path) {
+            return Err(std::io::Error::other("injected sync failure"));
+        }
+        self.0.file.sync_data()
+    }
+}
+
+/// Tests make the syncs of one WAL fail (a disk error cannot be had on demand).
+#[cfg(test)]
+pub(super) mod failing {
+    use std::sync::Mutex;
+
+    static PATHS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    pub(in super::super) fn set(wal: &str, fail: bool) {
+        let mut paths = PATHS.lock().unwrap();
+        paths.retain(|p| p != wal);
+        if fail {
+            paths.push(wal.to_owned());
+        }
+    }
+
+    pub(super) fn is(wal: &str) -> bool {
+        PATHS.lock().unwrap().iter().any(|p| p == wal)
+    }
+}
+
+/// Runs `commit` on this thread with its WAL sync deferred: the sync is returned, owed, instead
+/// of done (`None` if every sync ran in place, or nothing was written).
+pub(super) fn deferring<R>(commit: impl FnOnce() -> R) -> (R, Option<OwedSync>) {
+    DEFER.set(true);
+    let r = commit();
+    DEFER.set(false);
+    (r, OWED.take().map(OwedSync))
+}
+
+/// Runs `f` with its syncs in place, inside a deferred commit (a checkpoint the commit runs).
+pub(super) fn syncing_in_place<R>(f: impl FnOnce() -> R) -> R {
+    let was = DEFER.replace(false);
+    let r = f();
+    DEFER.set(was);
+    r
+}
 
 /// Registers the VFS (once per process) and returns its name for `open_with_flags_and_vfs`.
 pub(super) fn name() -> Result<&'static CStr> {
@@ -81,6 +160,14 @@ struct WalFile {
     /// Bytes not yet written, meant for file offset `start`.
     buf: Vec<u8>,
     start: i64,
+    /// The WAL's path (`None` if not UTF-8: then every sync runs in place).
+    path: Option<String>,
+    /// A descriptor of our own to sync the WAL from another thread, opened at the first deferral.
+    sync_file: Option<Arc<SyncFile>>,
+    /// The header was written since the last sync: the next sync runs in place.
+    header_written: bool,
+    /// A sync ran in place through this handle (unix's first one also syncs the directory).
+    synced_once: bool,
 }
 
 unsafe extern "C" fn open(
@@ -106,11 +193,17 @@ unsafe extern "C" fn open(
             (*file).pMethods = std::ptr::null();
             return rc;
         }
+        // A WAL's name is never null: it is the database's name with `-wal` appended.
+        let path = (!name.is_null()).then(|| CStr::from_ptr(name).to_str().ok().map(str::to_owned)).flatten();
         file.cast::<WalFile>().write(WalFile {
             base: ffi::sqlite3_file { pMethods: &WAL_METHODS },
             real,
             buf: Vec::new(),
             start: 0,
+            path,
+            sync_file: None,
+            header_written: false,
+            synced_once: false,
         });
         ffi::SQLITE_OK
     }
@@ -155,6 +248,22 @@ impl WalFile {
     fn end(&self) -> i64 {
         self.start + self.buf.len() as i64
     }
+
+    /// Whether this sync may be left owed (see the module's comment on deferred syncs).
+    fn may_defer(&self) -> bool {
+        DEFER.get() && self.synced_once && !self.header_written
+    }
+
+    /// Our own descriptor of the WAL, opened once. It takes no lock: SQLite locks the database
+    /// and its `-shm`, never the WAL, so closing it releases none of SQLite's POSIX locks.
+    fn sync_file(&mut self) -> Option<Arc<SyncFile>> {
+        if self.sync_file.is_none() {
+            let path = self.path.as_deref()?;
+            let file = File::open(path).ok()?;
+            self.sync_file = Some(Arc::new(SyncFile { file, path: path.to_owned() }));
+        }
+        self.sync_file.clone()
+    }
 }
 
 unsafe extern "C" fn write(file: *mut ffi::sqlite3_file, data: *const c_void, amount: c_int, offset: i64) -> c_int {
@@ -162,6 +271,9 @@ unsafe extern "C" fn write(file: *mut ffi::sqlite3_file, data: *const c_void, am
     let w = unsafe { wal(file) };
     let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), amount.max(0) as usize) };
     let end = offset + bytes.len() as i64;
+    if offset < WAL_HEADER {
+        w.header_written = true;
+    }
     if !w.buf.is_empty() && offset >= w.start && end <= w.end() {
         // A frame rewritten in the same transaction: patch it in the buffer.
         let at = (offset - w.start) as usize;
@@ -195,11 +307,23 @@ unsafe extern "C" fn read(file: *mut ffi::sqlite3_file, data: *mut c_void, amoun
 unsafe extern "C" fn sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: see `wal`.
     let w = unsafe { wal(file) };
-    match w.flush() {
-        // SAFETY: forwarding to the open real file.
-        ffi::SQLITE_OK => unsafe { (real_methods(w).xSync.expect("unix file has xSync"))(w.real, flags) },
-        rc => rc,
+    let rc = w.flush();
+    if rc != ffi::SQLITE_OK {
+        return rc;
     }
+    if w.may_defer()
+        && let Some(owed) = w.sync_file()
+    {
+        OWED.set(Some(owed));
+        return ffi::SQLITE_OK;
+    }
+    // SAFETY: forwarding to the open real file.
+    let rc = unsafe { (real_methods(w).xSync.expect("unix file has xSync"))(w.real, flags) };
+    if rc == ffi::SQLITE_OK {
+        w.synced_once = true;
+        w.header_written = false;
+    }
+    rc
 }
 
 unsafe extern "C" fn truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
@@ -223,13 +347,13 @@ unsafe extern "C" fn file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> 
 }
 
 unsafe extern "C" fn close(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: see `wal`. After this SQLite never uses the file again, so the buffer is dropped
+    // SAFETY: see `wal`. After this SQLite never uses the file again, so our fields are dropped
     // here (the allocation itself is SQLite's).
     unsafe {
         let w = wal(file);
         let flushed = w.flush();
         let closed = (real_methods(w).xClose.expect("unix file has xClose"))(w.real);
-        std::ptr::drop_in_place(&mut w.buf);
+        std::ptr::drop_in_place(std::ptr::from_mut(w));
         if flushed != ffi::SQLITE_OK { flushed } else { closed }
     }
 }
