@@ -58,7 +58,7 @@ function tokenDetails(r, keyName, clientId) {
 // (the params', else the options', else ALL) and nothing else changed crossing; `issued` and
 // `expires` are then in ISSUED_TIMES, written just before it returns (no JS runs in between).
 const ISSUED_TIMES = new Float64Array(2)
-const ALL = '{"*":["*"]}'
+const ALL = native.ABLY_CAPABILITY_ALL
 
 // `ablyVerifyToken` returns the capability and client id joined in one string; VERIFIED then
 // holds `[iat, exp, capability length, 1 if a client id follows]`, written just before it returns.

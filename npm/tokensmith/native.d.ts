@@ -461,6 +461,12 @@ export declare class Tokensmith {
   purgeArchived(): Promise<number>
 }
 
+/**
+ * What a key grants when neither the params nor the options name a capability; the JS layer
+ * reads it from here for `ably.issueToken`'s short way.
+ */
+export declare const ABLY_CAPABILITY_ALL: string
+
 /** `ably.createTokenRequest(key, params?)`. */
 export declare function ablyCreateTokenRequest(keyName: unknown, keySecret: unknown, ttl: unknown, capability: unknown, clientId: unknown, timestamp: unknown, nonce: unknown): [string | null, number, string, string, string | null, string | null]
 

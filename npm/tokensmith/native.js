@@ -840,6 +840,7 @@ module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.NativeSession = nativeBinding.NativeSession
 module.exports.TokenRequestVerifier = nativeBinding.TokenRequestVerifier
 module.exports.Tokensmith = nativeBinding.Tokensmith
+module.exports.ABLY_CAPABILITY_ALL = nativeBinding.ABLY_CAPABILITY_ALL
 module.exports.ablyCreateTokenRequest = nativeBinding.ablyCreateTokenRequest
 module.exports.ablyIssueToken = nativeBinding.ablyIssueToken
 module.exports.ablyVerifyToken = nativeBinding.ablyVerifyToken

@@ -150,11 +150,12 @@ fn verify_request(
 }
 
 /// What a key grants when neither the params nor the options name a capability; the JS layer
-/// has the same text.
-const ALL: &str = r#"{"*":["*"]}"#;
+/// reads it from here for `ably.issueToken`'s short way.
+#[napi]
+pub const ABLY_CAPABILITY_ALL: &str = ably::Capability::ALL_TEXT;
 
 /// `ably.issueToken` returns the token alone, its times in `times`, when the JS layer already
-/// holds every other field: the granted capability is the text it passed (or [`ALL`]), and key
+/// holds every other field: the granted capability is the text it passed (or [`ABLY_CAPABILITY_ALL`]), and key
 /// name and client id crossed unchanged. Building a JS array costs more than the signature.
 pub enum IssuedOut {
     Token(String),
@@ -215,7 +216,7 @@ pub fn ably_issue_token(
     let passed = match (&params.capability, &key_capability_in) {
         (Some(c), _) => c.text(),
         (None, Some(k)) => k.text(),
-        (None, None) => Some(ALL),
+        (None, None) => Some(ABLY_CAPABILITY_ALL),
     };
     // A lone surrogate became U+FFFD in what Rust read: the JS text differs, so send ours.
     let unchanged = |s: &str| s.is_ascii() || !s.contains('\u{FFFD}');

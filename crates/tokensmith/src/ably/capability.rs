@@ -69,6 +69,9 @@ impl From<Grants> for Capability {
 }
 
 impl Capability {
+    /// The canonical text of [`Capability::all`]: what a key without a capability grants.
+    pub const ALL_TEXT: &'static str = r#"{"*":["*"]}"#;
+
     /// Everything: `{"*":["*"]}`.
     pub fn all() -> Self {
         Capability::from(BTreeMap::from([("*".to_owned(), BTreeSet::from(["*".to_owned()]))]))
@@ -246,6 +249,12 @@ mod tests {
         assert_eq!(c.canonical(), r#"{"a:*":["*"],"b":["publish","subscribe"]}"#);
         assert_eq!(cap("{}").canonical(), "{}");
         assert_eq!(cap(r#"{"x\u0001 y":["*"]}"#).canonical(), r#"{"x\u0001 y":["*"]}"#);
+    }
+
+    #[test]
+    fn all_text_is_the_canonical_text_of_all() {
+        assert_eq!(Capability::all().canonical(), Capability::ALL_TEXT);
+        assert!(cap(Capability::ALL_TEXT).is_all());
     }
 
     #[test]
