@@ -22,6 +22,28 @@ fn cleanup(path: &std::path::Path) {
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
+/// A store on a fresh file with user `alice` in app `a`, for the tests that go through the store.
+async fn store_with_alice(name: &str) -> (PathBuf, SqliteStore) {
+    let path = temp_db(name);
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
+    store.create_user("a", &user).await.unwrap();
+    (path, store)
+}
+
+/// One of alice's tokens.
+fn alices_token(hash: TokenHash, created_at: u64) -> TokenRecord {
+    TokenRecord {
+        hash,
+        uid: "alice".into(),
+        redacted: "tks_…abcd".into(),
+        created_at,
+        expires_at: None,
+        archived_at: None,
+        meta: TokenMeta::default(),
+    }
+}
+
 /// The settings the throughput depends on (see `connect`), checked rather than timed.
 #[test]
 fn new_files_get_small_pages_and_lookups_are_not_reprepared() {
@@ -62,19 +84,8 @@ fn new_files_get_small_pages_and_lookups_are_not_reprepared() {
 /// The validate statement's revocation part: by user, by token, watermark timing.
 #[tokio::test]
 async fn checked_session_answers_revocation_in_the_same_lookup() {
-    let path = temp_db("checked");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
-    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
-    store.create_user("a", &user).await.unwrap();
-    let token = |hash: TokenHash, created_at| TokenRecord {
-        hash,
-        uid: "alice".into(),
-        redacted: "tks_…abcd".into(),
-        created_at,
-        expires_at: None,
-        archived_at: None,
-        meta: TokenMeta::default(),
-    };
+    let (path, store) = store_with_alice("checked").await;
+    let token = alices_token;
     store.insert_token("a", &token([1; 32], 1000), 0).await.unwrap();
     store.insert_token("a", &token([2; 32], 3000), 0).await.unwrap();
     let revoked = |hash: TokenHash, now| {
@@ -326,20 +337,9 @@ fn the_wal_stays_bounded() {
 /// reopened (the kernel may have dropped what it could not write). Reads go on meanwhile.
 #[tokio::test]
 async fn a_failed_wal_sync_fails_its_writes_and_stops_later_ones() {
-    let path = temp_db("sync-fails");
+    let (path, store) = store_with_alice("sync-fails").await;
     let wal = format!("{}-wal", path.display());
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
-    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
-    store.create_user("a", &user).await.unwrap();
-    let token = |k: u8| TokenRecord {
-        hash: [k; 32],
-        uid: "alice".into(),
-        redacted: "tks_…abcd".into(),
-        created_at: 1000,
-        expires_at: None,
-        archived_at: None,
-        meta: TokenMeta::default(),
-    };
+    let token = |k: u8| alices_token([k; 32], 1000);
     store.insert_token("a", &token(1), 0).await.unwrap();
     store.insert_token("a", &token(2), 0).await.unwrap();
 
@@ -367,11 +367,9 @@ async fn a_failed_wal_sync_fails_its_writes_and_stops_later_ones() {
 /// pauses between, until the WAL's checkpoint sequence number (header bytes 12..16) moves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wal_starts_over_under_deferred_syncs() {
-    let path = temp_db("restart");
+    let (path, store) = store_with_alice("restart").await;
     let wal = path.with_extension("db-wal");
-    let store = Arc::new(SqliteStore::open(path.to_str().unwrap()).await.unwrap());
-    let user = User { uid: "alice".into(), name: "A".into(), created_at: 1, profile: serde_json::Value::Null };
-    store.create_user("a", &user).await.unwrap();
+    let store = Arc::new(store);
     let restarts = || {
         let header = std::fs::read(&wal).unwrap();
         u32::from_be_bytes(header[12..16].try_into().unwrap())
@@ -387,15 +385,7 @@ async fn the_wal_starts_over_under_deferred_syncs() {
                 let mut hash = [7u8; 32];
                 hash[..4].copy_from_slice(&k.wrapping_mul(0x9E37_79B9).to_be_bytes());
                 hash[4..8].copy_from_slice(&k.to_be_bytes());
-                let token = TokenRecord {
-                    hash,
-                    uid: "alice".into(),
-                    redacted: "tks_…abcd".into(),
-                    created_at: 1000,
-                    expires_at: None,
-                    archived_at: None,
-                    meta: TokenMeta::default(),
-                };
+                let token = alices_token(hash, 1000);
                 tokio::spawn(async move { store.insert_token("a", &token, 0).await })
             })
             .collect();
